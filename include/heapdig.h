@@ -1,0 +1,336 @@
+/*
+** heapdig.h - the whole public contract of libheapdig.
+**
+** libheapdig reads a Windows minidump (.dmp) and answers "where did the native memory go":
+** the captured address space, the process (threads, modules, PEBs), the NT heaps walked without
+** Microsoft symbols, allocation stacks and summaries.  Programs see only this header.
+**
+** Conventions
+**   - Every call that can fail returns hd_err; HD_OK is 0.  Details of damage found in the dump
+**     (a bad header, a broken list, memory not captured) do not fail a call: they are recorded as
+**     diagnostics (hd_diag_*) and the analysis goes on where it can.
+**   - The hd_dump owns every object handed out; pointers stay valid until hd_close().
+**   - Addresses are virtual addresses of the dumped process (uint64_t even for 32-bit processes).
+**   - Dump bytes are hostile: nothing here trusts a count, a size or a pointer read from the file.
+*/
+#ifndef HEAPDIG_H
+#define HEAPDIG_H
+
+#include <stddef.h>   /* size_t */
+#include <stdint.h>   /* uint64_t */
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(_WIN32) && defined(HD_BUILD_SHARED)
+#  define HD_API __declspec(dllexport)
+#elif defined(__GNUC__)
+#  define HD_API __attribute__((visibility("default")))
+#else
+#  define HD_API
+#endif
+
+#define HD_VERSION_MAJOR 0
+#define HD_VERSION_MINOR 1
+#define HD_VERSION_PATCH 0
+#define HD_VERSION_STRING "0.1.0"
+
+/* ------------------------------------------------------------------------------------------ */
+/* Errors.  Values are stable: never renumber, only append.                                    */
+/* ------------------------------------------------------------------------------------------ */
+typedef enum hd_err {
+    HD_OK = 0,
+    HD_EIO = 1,           /* the file could not be opened, mapped or read */
+    HD_ENOMEM = 2,        /* out of memory */
+    HD_EFORMAT = 3,       /* not a minidump (bad signature or version) */
+    HD_ETRUNC = 4,        /* a structure runs past the end of the file or stream */
+    HD_ECORRUPT = 5,      /* a structure is inconsistent */
+    HD_EUNMAPPED = 6,     /* the address (or part of the range) is not captured in the dump */
+    HD_ENOTFOUND = 7,     /* no such stream / object / address */
+    HD_EINVAL = 8,        /* bad argument from the caller */
+    HD_ELIMIT = 9,        /* a count or size exceeds the configured limits */
+    HD_EUNSUPPORTED = 10  /* recognised but not supported (e.g. an unknown architecture) */
+} hd_err;
+
+HD_API const char *hd_strerror(hd_err e);
+HD_API const char *hd_version(void);
+
+/* ------------------------------------------------------------------------------------------ */
+/* Limits: every count read from a dump is checked against these before anything is allocated  */
+/* or walked.  hd_limits_default() fills sensible values; callers may tighten them (fuzzing).   */
+/* ------------------------------------------------------------------------------------------ */
+typedef struct hd_limits {
+    uint32_t max_streams;        /* directory entries considered */
+    uint64_t max_ranges;         /* MemoryList / Memory64List descriptors */
+    uint64_t max_regions;        /* MemoryInfoList entries */
+    uint32_t max_threads;
+    uint32_t max_modules;
+    uint32_t max_heaps;          /* heaps per PEB view, and per signature scan */
+    uint32_t max_segments;       /* segments per heap */
+    uint64_t max_list;           /* entries followed on any linked list before declaring a cycle */
+    uint64_t max_blocks;         /* blocks walked per heap */
+    uint32_t max_diags;          /* diagnostics kept (further ones are only counted) */
+    uint32_t max_stack_depth;    /* frames read per allocation stack */
+} hd_limits;
+
+HD_API void hd_limits_default(hd_limits *lim);
+
+/* ------------------------------------------------------------------------------------------ */
+/* Opening a dump.                                                                             */
+/* ------------------------------------------------------------------------------------------ */
+typedef struct hd_dump hd_dump;
+
+/* Map PATH read-only and parse the header, directory and the streams the analysis needs.
+** lim may be NULL (defaults).  On HD_EFORMAT / HD_ETRUNC / HD_EIO *out is NULL.  A dump with a
+** damaged but usable directory opens with HD_OK and diagnostics. */
+HD_API hd_err hd_open(const char *path, const hd_limits *lim, hd_dump **out);
+/* Same over caller-owned bytes (kept, not copied: they must outlive the hd_dump). */
+HD_API hd_err hd_open_mem(const void *data, size_t size, const hd_limits *lim, hd_dump **out);
+HD_API void hd_close(hd_dump *d);   /* accepts NULL */
+HD_API const char *hd_path(const hd_dump *d);  /* the path given to hd_open, or "<memory>" */
+
+/* ------------------------------------------------------------------------------------------ */
+/* Diagnostics: what was found wrong, where, and why.                                          */
+/* ------------------------------------------------------------------------------------------ */
+typedef enum hd_severity { HD_SEV_INFO = 0, HD_SEV_WARN = 1, HD_SEV_ERROR = 2 } hd_severity;
+
+typedef struct hd_diag {
+    hd_severity sev;
+    hd_err code;          /* HD_ECORRUPT, HD_ETRUNC, HD_EUNMAPPED, HD_ELIMIT, ... */
+    const char *area;     /* "minidump", "memory", "peb", "heap", "lfh", "stack", ... */
+    uint64_t addr;        /* address in the process (or file offset for "minidump"), 0 if none */
+    int has_addr;
+    const char *msg;      /* one line, no trailing newline */
+    const char *src_file; /* where in heapdig it was raised (for bug reports) */
+    int src_line;
+} hd_diag;
+
+HD_API size_t hd_diag_count(const hd_dump *d);
+HD_API const hd_diag *hd_diag_get(const hd_dump *d, size_t i);
+HD_API uint64_t hd_diag_dropped(const hd_dump *d);   /* diagnostics beyond max_diags */
+/* Highest severity recorded so far (HD_SEV_INFO when there is nothing). */
+HD_API hd_severity hd_diag_worst(const hd_dump *d);
+
+/* ------------------------------------------------------------------------------------------ */
+/* Minidump streams (raw and typed).                                                           */
+/* ------------------------------------------------------------------------------------------ */
+enum {
+    HD_STREAM_THREAD_LIST = 3, HD_STREAM_MODULE_LIST = 4, HD_STREAM_MEMORY_LIST = 5,
+    HD_STREAM_EXCEPTION = 6, HD_STREAM_SYSTEM_INFO = 7, HD_STREAM_THREAD_EX_LIST = 8,
+    HD_STREAM_MEMORY64_LIST = 9, HD_STREAM_COMMENT_A = 10, HD_STREAM_COMMENT_W = 11,
+    HD_STREAM_HANDLE_DATA = 12, HD_STREAM_FUNCTION_TABLE = 13, HD_STREAM_UNLOADED_MODULE_LIST = 14,
+    HD_STREAM_MISC_INFO = 15, HD_STREAM_MEMORY_INFO_LIST = 16, HD_STREAM_THREAD_INFO_LIST = 17,
+    HD_STREAM_HANDLE_OPERATION_LIST = 18, HD_STREAM_TOKEN = 19, HD_STREAM_JAVASCRIPT_DATA = 20,
+    HD_STREAM_SYSTEM_MEMORY_INFO = 21, HD_STREAM_PROCESS_VM_COUNTERS = 22, HD_STREAM_IPT_TRACE = 23,
+    HD_STREAM_THREAD_NAMES = 24
+};
+
+typedef struct hd_stream {
+    uint32_t type;
+    uint32_t size;        /* DataSize from the directory */
+    uint32_t rva;
+    const char *name;     /* "ThreadListStream", ..., or "unknown" */
+    int known;            /* 1 when heapdig knows the type */
+    int truncated;        /* 1 when rva+size runs past EOF (only the captured part is usable) */
+} hd_stream;
+
+typedef struct hd_header {
+    uint32_t signature, version, stream_count, directory_rva, checksum, timestamp;
+    uint64_t flags;       /* MINIDUMP_TYPE */
+} hd_header;
+
+HD_API const hd_header *hd_dump_header(const hd_dump *d);
+HD_API size_t hd_stream_count(const hd_dump *d);
+HD_API const hd_stream *hd_stream_at(const hd_dump *d, size_t i);
+/* First stream of TYPE: its bytes (clipped at EOF) in data and size.  HD_ENOTFOUND if absent. */
+HD_API hd_err hd_stream_data(const hd_dump *d, uint32_t type, const uint8_t **data, size_t *size);
+HD_API uint64_t hd_file_size(const hd_dump *d);
+
+/* MINIDUMP_TYPE bits (the subset heap analysis cares about). */
+#define HD_MDT_WITH_DATA_SEGS             0x00000001u
+#define HD_MDT_WITH_FULL_MEMORY           0x00000002u
+#define HD_MDT_WITH_HANDLE_DATA           0x00000004u
+#define HD_MDT_FILTER_MEMORY              0x00000008u
+#define HD_MDT_SCAN_MEMORY                0x00000010u
+#define HD_MDT_WITH_UNLOADED_MODULES      0x00000020u
+#define HD_MDT_WITH_INDIRECT_MEMORY       0x00000040u
+#define HD_MDT_FILTER_MODULE_PATHS        0x00000080u
+#define HD_MDT_WITH_PROCESS_THREAD_DATA   0x00000100u
+#define HD_MDT_WITH_PRIVATE_RW_MEMORY     0x00000200u
+#define HD_MDT_WITHOUT_OPTIONAL_DATA      0x00000400u
+#define HD_MDT_WITH_FULL_MEMORY_INFO      0x00000800u
+#define HD_MDT_WITH_THREAD_INFO           0x00001000u
+#define HD_MDT_WITH_CODE_SEGS             0x00002000u
+#define HD_MDT_WITHOUT_AUXILIARY_STATE    0x00004000u
+#define HD_MDT_WITH_FULL_AUX_STATE        0x00008000u
+#define HD_MDT_WITH_PRIVATE_WRITE_COPY    0x00010000u
+#define HD_MDT_IGNORE_INACCESSIBLE_MEMORY 0x00020000u
+#define HD_MDT_WITH_TOKEN_INFORMATION     0x00040000u
+#define HD_MDT_WITH_MODULE_HEADERS        0x00080000u
+#define HD_MDT_FILTER_TRIAGE              0x00100000u
+#define HD_MDT_WITH_AVX_XSTATE_CONTEXT    0x00200000u
+#define HD_MDT_WITH_IPT_TRACE             0x00400000u
+#define HD_MDT_SCAN_INACCESSIBLE_PARTIAL  0x00800000u
+
+/* Name of one MINIDUMP_TYPE bit ("MiniDumpWithFullMemory"), NULL for unknown bits. */
+HD_API const char *hd_dump_flag_name(uint64_t bit);
+
+/* ------------------------------------------------------------------------------------------ */
+/* System information.                                                                         */
+/* ------------------------------------------------------------------------------------------ */
+typedef enum hd_arch { HD_ARCH_UNKNOWN = 0, HD_ARCH_X86 = 1, HD_ARCH_X64 = 2,
+                       HD_ARCH_ARM = 3, HD_ARCH_ARM64 = 4 } hd_arch;
+
+typedef struct hd_sysinfo {
+    int present;                 /* 0 when the dump has no SystemInfoStream */
+    uint16_t processor_arch;     /* raw PROCESSOR_ARCHITECTURE_* */
+    hd_arch arch;                /* HD_ARCH_X86 / X64 / ... */
+    uint16_t processor_level, processor_revision;
+    uint8_t processor_count, product_type;
+    uint32_t major, minor, build, platform_id;
+    uint16_t suite_mask;
+    const char *csd_version;     /* "Service Pack 1", or "" */
+} hd_sysinfo;
+
+HD_API const hd_sysinfo *hd_sysinfo_get(const hd_dump *d);
+HD_API const char *hd_arch_name(hd_arch a);   /* "x86", "x64", "arm", "arm64", "unknown" */
+
+typedef struct hd_miscinfo {
+    int present;
+    uint32_t size_of_info, flags1;
+    int has_pid;  uint32_t pid;
+    int has_times; uint32_t create_time, user_time, kernel_time;
+    int has_build_string; const char *build_string;   /* MISC_INFO_4+: "7601.24214.amd64fre..." */
+} hd_miscinfo;
+HD_API const hd_miscinfo *hd_miscinfo_get(const hd_dump *d);
+
+/* ------------------------------------------------------------------------------------------ */
+/* Captured memory: a read-only virtual address space over MemoryList / Memory64List.          */
+/* ------------------------------------------------------------------------------------------ */
+typedef struct hd_range {
+    uint64_t base, size;         /* virtual range as captured (after clipping and de-overlap) */
+    uint64_t file_offset;        /* where its bytes are in the file */
+} hd_range;
+
+HD_API size_t hd_range_count(const hd_dump *d);
+HD_API const hd_range *hd_range_at(const hd_dump *d, size_t i);   /* sorted by base */
+HD_API uint64_t hd_captured_bytes(const hd_dump *d);
+
+/* Copy LEN bytes at VA into BUF.  Returns HD_OK when all are captured; HD_EUNMAPPED otherwise,
+** with the captured prefix copied, *got = its length (may be 0) and the rest of BUF zeroed.
+** got may be NULL. */
+HD_API hd_err hd_read(const hd_dump *d, uint64_t va, void *buf, size_t len, size_t *got);
+/* Zero-copy view: pointer into the mapped file when [va, va+len) is captured contiguously,
+** else NULL. */
+HD_API const uint8_t *hd_view(const hd_dump *d, uint64_t va, size_t len);
+/* Bytes captured contiguously starting at VA (0 when VA is not captured). */
+HD_API uint64_t hd_captured_at(const hd_dump *d, uint64_t va);
+
+/* ------------------------------------------------------------------------------------------ */
+/* Memory regions (MemoryInfoList), as !address sees them.                                     */
+/* ------------------------------------------------------------------------------------------ */
+#define HD_MEM_COMMIT   0x1000u
+#define HD_MEM_RESERVE  0x2000u
+#define HD_MEM_FREE     0x10000u
+#define HD_MEM_PRIVATE  0x20000u
+#define HD_MEM_MAPPED   0x40000u
+#define HD_MEM_IMAGE    0x1000000u
+
+typedef struct hd_region {
+    uint64_t base, alloc_base, size;
+    uint32_t alloc_protect, state, protect, type;
+} hd_region;
+
+/* 1 when the dump has a MemoryInfoList (else regions are synthesised from captured ranges). */
+HD_API int hd_has_memory_info(const hd_dump *d);
+HD_API size_t hd_region_count(const hd_dump *d);
+HD_API const hd_region *hd_region_at(const hd_dump *d, size_t i);   /* sorted by base */
+/* Region containing VA, or NULL. */
+HD_API const hd_region *hd_region_find(const hd_dump *d, uint64_t va);
+
+/* ------------------------------------------------------------------------------------------ */
+/* Threads and modules.                                                                        */
+/* ------------------------------------------------------------------------------------------ */
+typedef struct hd_thread {
+    uint32_t id, suspend_count, priority_class, priority;
+    uint64_t teb;
+    uint64_t stack_start, stack_size;    /* captured stack memory (MINIDUMP_THREAD.Stack) */
+    /* From the TEB (0 when not captured): NT_TIB StackBase / StackLimit of the native view */
+    uint64_t stack_base, stack_limit;
+    uint64_t teb32;                      /* WoW64: TEB32, else 0 */
+    uint64_t stack_base32, stack_limit32;
+    const char *name;                    /* ThreadNames stream, or "" */
+    int has_info;                        /* ThreadInfoList entry present */
+    uint64_t start_address, create_time;
+} hd_thread;
+
+HD_API size_t hd_thread_count(const hd_dump *d);
+HD_API const hd_thread *hd_thread_at(const hd_dump *d, size_t i);
+
+typedef struct hd_module {
+    uint64_t base;
+    uint32_t size, checksum, timestamp;
+    const char *path;          /* full path as recorded */
+    const char *name;          /* file name part ("ntdll.dll") */
+    uint16_t version[4];       /* file version a.b.c.d from VS_FIXEDFILEINFO, 0 if absent */
+    int has_version;
+    /* CodeView (RSDS) record: PDB identity for symbol lookup */
+    int has_pdb;
+    uint8_t pdb_guid[16];
+    uint32_t pdb_age;
+    const char *pdb_name;
+    int unloaded;              /* 1 for entries from UnloadedModuleList */
+} hd_module;
+
+HD_API size_t hd_module_count(const hd_dump *d);
+HD_API const hd_module *hd_module_at(const hd_dump *d, size_t i);   /* sorted by base */
+HD_API const hd_module *hd_module_find(const hd_dump *d, uint64_t va);
+HD_API size_t hd_unloaded_module_count(const hd_dump *d);
+HD_API const hd_module *hd_unloaded_module_at(const hd_dump *d, size_t i);
+
+/* ------------------------------------------------------------------------------------------ */
+/* Process model: PEB "views".  A native dump has one; a 64-bit dump of a WoW64 process has     */
+/* two: the 64-bit PEB (view 0) and the 32-bit PEB (view 1).                                    */
+/* ------------------------------------------------------------------------------------------ */
+#define HD_FLG_HEAP_ENABLE_TAIL_CHECK  0x00000010u
+#define HD_FLG_HEAP_ENABLE_FREE_CHECK  0x00000020u
+#define HD_FLG_HEAP_VALIDATE_PARAMETERS 0x00000040u
+#define HD_FLG_HEAP_VALIDATE_ALL       0x00000080u
+#define HD_FLG_HEAP_ENABLE_TAGGING     0x00000800u
+#define HD_FLG_USER_STACK_TRACE_DB     0x00001000u
+#define HD_FLG_HEAP_ENABLE_TAG_BY_DLL  0x00008000u
+#define HD_FLG_HEAP_PAGE_ALLOCS        0x02000000u
+
+typedef struct hd_peb {
+    unsigned ptr_size;               /* 4 or 8 */
+    uint64_t address;
+    int readable;                    /* 0 when the PEB bytes are not captured */
+    uint64_t process_heap;
+    uint32_t number_of_heaps, maximum_number_of_heaps;
+    uint64_t process_heaps;          /* address of the ProcessHeaps array */
+    size_t heap_count;               /* entries actually read from the array */
+    const uint64_t *heaps;           /* heap handles read (heap_count of them) */
+    int heaps_readable;              /* 0 when the array is not captured */
+    uint32_t nt_global_flag;
+    uint64_t read_only_shared_memory_base;
+    uint32_t os_major, os_minor;
+    uint16_t os_build;
+} hd_peb;
+
+typedef struct hd_process {
+    hd_arch arch;                    /* of the dump */
+    int wow64;                       /* 1 when a 32-bit view was found in a 64-bit dump */
+    size_t peb_count;                /* 0, 1 or 2 */
+    const hd_peb *pebs;              /* [0] native view, [1] the WoW64 32-bit view */
+} hd_process;
+
+/* Built lazily on first call; never NULL for an open dump (peb_count may be 0). */
+HD_API const hd_process *hd_process_get(hd_dump *d);
+/* "+ust +hpa ..." in gflags style for an NtGlobalFlag value; writes into buf (NUL-terminated). */
+HD_API const char *hd_gflags_string(uint32_t flags, char *buf, size_t size);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* HEAPDIG_H */

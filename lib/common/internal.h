@@ -1,0 +1,23 @@
+/*
+** internal.h - macros shared by every library file (visibility, unused, fall-through).
+*/
+#ifndef HD_INTERNAL_H
+#define HD_INTERNAL_H
+
+#if defined(__GNUC__)
+#  define HD_API_INTERNAL __attribute__((visibility("hidden")))
+#else
+#  define HD_API_INTERNAL
+#endif
+
+#define HD_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+#define HD_MIN(a, b) ((a) < (b) ? (a) : (b))
+#define HD_MAX(a, b) ((a) > (b) ? (a) : (b))
+
+#if defined(__GNUC__)
+#  define HD_PRINTF(f, a) __attribute__((format(printf, f, a)))
+#else
+#  define HD_PRINTF(f, a)
+#endif
+
+#endif

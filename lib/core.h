@@ -1,0 +1,65 @@
+/*
+** core.h - the hd_dump context: the one object that owns everything built from a dump.
+**
+** Each layer keeps its state here.  A layer may read the fields of the layers below it
+** (common -> dump -> as -> proc -> heap -> stack -> sym -> analyze) and never those above.
+** Higher layers hang their state off opaque pointers so that this file does not grow with them.
+*/
+#ifndef HD_CORE_H
+#define HD_CORE_H
+
+#include "heapdig.h"
+#include "common/internal.h"
+#include "common/arena.h"
+#include "common/vec.h"
+#include "common/diag.h"
+
+struct hd_heapset;    /* lib/heap */
+struct hd_stackdb;    /* lib/stack */
+struct hd_symtab;     /* lib/sym */
+
+struct hd_dump {
+    /* file */
+    char *path;
+    const uint8_t *base;          /* mapped file (read-only) or caller's bytes */
+    uint64_t size;
+    void *map_cookie;             /* platform mapping state, NULL for hd_open_mem */
+
+    hd_limits lim;
+    arena ar;                     /* strings and small objects that live as long as the dump */
+    hd_diaglist diags;
+
+    /* minidump layer (lib/dump) */
+    hd_header hdr;
+    vec streams;                  /* hd_stream */
+    hd_sysinfo sys;
+    hd_miscinfo misc;
+    vec threads;                  /* hd_thread */
+    vec modules;                  /* hd_module, sorted by base */
+    vec unloaded;                 /* hd_module */
+    vec regions;                  /* hd_region, sorted by base */
+    int has_meminfo;
+
+    /* address space (lib/as) */
+    vec ranges;                   /* hd_range, sorted by base, non-overlapping */
+    uint64_t captured;            /* sum of range sizes */
+
+    /* process model (lib/proc) */
+    int proc_built;
+    hd_process proc;
+    hd_peb pebs[2];
+    vec peb_heaps[2];             /* uint64_t handles read from each ProcessHeaps array */
+
+    /* higher layers */
+    struct hd_heapset *heaps;
+    struct hd_stackdb *stacks;
+    struct hd_symtab *sym;
+
+    /* Higher layers register a release function when they attach state (run in reverse). */
+    void (*on_close[8])(hd_dump *d);
+    size_t n_on_close;
+};
+
+HD_API_INTERNAL hd_err core_on_close(hd_dump *d, void (*fn)(hd_dump *d));
+
+#endif
