@@ -330,6 +330,26 @@ HD_API const hd_process *hd_process_get(hd_dump *d);
 /* "+ust +hpa ..." in gflags style for an NtGlobalFlag value; writes into buf (NUL-terminated). */
 HD_API const char *hd_gflags_string(uint32_t flags, char *buf, size_t size);
 
+/* ------------------------------------------------------------------------------------------ */
+/* Address map: every region with its usage, as !address classifies it (lib/analyze/usage.c).  */
+/* ------------------------------------------------------------------------------------------ */
+/* (section owned by the address-map work; see docs/ARCHITECTURE.md) */
+
+/* ------------------------------------------------------------------------------------------ */
+/* Heaps: discovery, classification, walking (lib/heap).                                       */
+/* ------------------------------------------------------------------------------------------ */
+/* (section owned by the heap walker) */
+
+/* ------------------------------------------------------------------------------------------ */
+/* Allocation stacks and symbols (lib/stack, lib/sym).                                         */
+/* ------------------------------------------------------------------------------------------ */
+/* (section owned by the stack/symbol work) */
+
+/* ------------------------------------------------------------------------------------------ */
+/* Summaries: top, diff (lib/analyze).                                                         */
+/* ------------------------------------------------------------------------------------------ */
+/* (section owned by the summaries work) */
+
 #ifdef __cplusplus
 }
 #endif

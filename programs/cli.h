@@ -97,5 +97,7 @@ void csv_str(FILE *f, const char *s, int last);   /* quoted when needed */
 typedef int (*cmd_fn)(int argc, char **argv);
 int cmd_info(int argc, char **argv);
 int cmd_address(int argc, char **argv);
+/* heap commands */
+/* stack commands */
 
 #endif

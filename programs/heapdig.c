@@ -12,6 +12,8 @@ static const struct command {
 } commands[] = {
     {"info", cmd_info, "the process at a glance: OS, arch, WoW64, threads, modules, heaps, gflags"},
     {"address", cmd_address, "memory regions by usage; --summary is WinDbg's !address -summary"},
+    /* heap commands (heaps, heap, blocks, stat, dt, check) */
+    /* stack commands (find, top, diff, report) */
 };
 
 static void usage(FILE *f)
