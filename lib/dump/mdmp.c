@@ -151,8 +151,8 @@ uint64_t md_checked_count(hd_dump *d, const char *what, uint64_t count, uint64_t
     uint64_t fit = stream_size > off ? (stream_size - off) / entry : 0;
     uint64_t n = count;
     if (n > fit) {
-        HD_DIAG_NOADDR(d, HD_SEV_WARN, HD_ETRUNC, "minidump",
-                       "%s: %llu entries announced, only %llu fit in the stream", what,
+        HD_DIAG_NOADDR(d, HD_SEV_ERROR, HD_ETRUNC, "minidump",
+                       "%s: %llu entries announced, only %llu fit in the stream: truncated", what,
                        (unsigned long long)count, (unsigned long long)fit);
         n = fit;
     }
@@ -184,7 +184,7 @@ static hd_err parse_directory(hd_dump *d)
     fit = d->hdr.directory_rva < d->size ? (d->size - d->hdr.directory_rva) / 12 : 0;
     if (n > fit) {
         HD_DIAG(d, HD_SEV_ERROR, HD_ETRUNC, "minidump", d->hdr.directory_rva,
-                "stream directory at 0x%x announces %llu streams, only %llu fit in the file",
+                "stream directory at 0x%x announces %llu streams, only %llu fit in the file: truncated",
                 d->hdr.directory_rva, (unsigned long long)n, (unsigned long long)fit);
         n = fit;
     }
@@ -206,7 +206,7 @@ static hd_err parse_directory(hd_dump *d)
         s->name = stream_name(type, &s->known);
         if (ck_span(s->rva, s->size, d->size)) {
             s->truncated = 1;
-            HD_DIAG(d, HD_SEV_WARN, HD_ETRUNC, "minidump", s->rva,
+            HD_DIAG(d, s->known ? HD_SEV_ERROR : HD_SEV_WARN, HD_ETRUNC, "minidump", s->rva,
                     "%s (type %u) at RVA 0x%x size %u runs past the end of the file (%llu bytes)",
                     s->name, type, s->rva, s->size, (unsigned long long)d->size);
         }
@@ -227,7 +227,7 @@ static void parse_sysinfo(hd_dump *d)
     s->csd_version = "";
     if (!p) return;
     if (n < 32) {
-        HD_DIAG_NOADDR(d, HD_SEV_WARN, HD_ETRUNC, "minidump", "SystemInfoStream is %zu bytes (needs 32)", n);
+        HD_DIAG_NOADDR(d, HD_SEV_ERROR, HD_ETRUNC, "minidump", "SystemInfoStream is %zu bytes: truncated (needs 32)", n);
         return;
     }
     s->present = 1;
@@ -276,7 +276,7 @@ static void parse_miscinfo(hd_dump *d)
     m->time_zone_name = "";
     if (!p) return;
     if (n < 24) {
-        HD_DIAG_NOADDR(d, HD_SEV_WARN, HD_ETRUNC, "minidump", "MiscInfoStream is %zu bytes (needs 24)", n);
+        HD_DIAG_NOADDR(d, HD_SEV_ERROR, HD_ETRUNC, "minidump", "MiscInfoStream is %zu bytes: truncated (needs 24)", n);
         return;
     }
     m->present = 1;
@@ -346,7 +346,7 @@ static hd_err parse_threads(hd_dump *d)
     }
     if (!p) return HD_OK;
     if (n < 4) {
-        HD_DIAG_NOADDR(d, HD_SEV_WARN, HD_ETRUNC, "minidump", "%s is %zu bytes", what, n);
+        HD_DIAG_NOADDR(d, HD_SEV_ERROR, HD_ETRUNC, "minidump", "%s is %zu bytes: truncated", what, n);
         return HD_OK;
     }
     cnt = md_checked_count(d, what, rd_le32(p), d->lim.max_threads, n, 4, esize);
@@ -405,7 +405,7 @@ static hd_err parse_modules(hd_dump *d)
     const uint8_t *p = md_stream_bytes(d, HD_STREAM_MODULE_LIST, &n);
     if (!p) return HD_OK;
     if (n < 4) {
-        HD_DIAG_NOADDR(d, HD_SEV_WARN, HD_ETRUNC, "minidump", "ModuleListStream is %zu bytes", n);
+        HD_DIAG_NOADDR(d, HD_SEV_ERROR, HD_ETRUNC, "minidump", "ModuleListStream is %zu bytes: truncated", n);
         return HD_OK;
     }
     cnt = md_checked_count(d, "ModuleListStream", rd_le32(p), d->lim.max_modules, n, 4, 108);
@@ -458,7 +458,7 @@ static hd_err parse_meminfo(hd_dump *d)
     const uint8_t *p = md_stream_bytes(d, HD_STREAM_MEMORY_INFO_LIST, &n);
     if (!p) return HD_OK;
     if (n < 16) {
-        HD_DIAG_NOADDR(d, HD_SEV_WARN, HD_ETRUNC, "minidump", "MemoryInfoListStream is %zu bytes", n);
+        HD_DIAG_NOADDR(d, HD_SEV_ERROR, HD_ETRUNC, "minidump", "MemoryInfoListStream is %zu bytes: truncated", n);
         return HD_OK;
     }
     hsize = rd_le32(p);

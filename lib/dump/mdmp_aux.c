@@ -33,7 +33,7 @@ static uint64_t list_header(hd_dump *d, const char *what, const uint8_t *p, size
                             uint64_t limit, uint32_t *hsize, uint32_t *esize)
 {
     if (n < 12) {
-        HD_DIAG_NOADDR(d, HD_SEV_WARN, HD_ETRUNC, "minidump", "%s is %zu bytes: truncated (needs 12)", what, n);
+        HD_DIAG_NOADDR(d, HD_SEV_ERROR, HD_ETRUNC, "minidump", "%s is %zu bytes: truncated (needs 12)", what, n);
         return 0;
     }
     *hsize = rd_le32(p);
@@ -95,7 +95,7 @@ hd_err md_parse_thread_names(hd_dump *d)
     const uint8_t *p = md_stream_bytes(d, HD_STREAM_THREAD_NAMES, &n);
     if (!p) return HD_OK;
     if (n < 4) {
-        HD_DIAG_NOADDR(d, HD_SEV_WARN, HD_ETRUNC, "minidump", "ThreadNamesStream is %zu bytes: truncated (needs 4)", n);
+        HD_DIAG_NOADDR(d, HD_SEV_ERROR, HD_ETRUNC, "minidump", "ThreadNamesStream is %zu bytes: truncated (needs 4)", n);
         return HD_OK;
     }
     cnt = md_checked_count(d, "ThreadNamesStream", rd_le32(p), d->lim.max_threads, n, 4, 12);
@@ -159,7 +159,7 @@ void md_parse_exception(hd_dump *d)
     hd_exception *x = &d->exc;
     if (!p) return;
     if (n < 0xA0) {
-        HD_DIAG_NOADDR(d, HD_SEV_WARN, HD_ETRUNC, "minidump", "ExceptionStream is %zu bytes: truncated (needs 168)", n);
+        HD_DIAG_NOADDR(d, HD_SEV_ERROR, HD_ETRUNC, "minidump", "ExceptionStream is %zu bytes: truncated (needs 168)", n);
         return;
     }
     x->present = 1;

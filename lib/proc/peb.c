@@ -158,6 +158,19 @@ static void thread_stack(hd_dump *d, hd_thread *t)
         stack_region(d, t->stack_limit32, t->stack_limit32, t->stack_base32, &t->stack_region_base32, &t->stack_region_size32);
 }
 
+/* A real WoW64 32-bit view has a process heap, or the WoW64 layer (wow64*.dll) is loaded. */
+static int is_wow64(const hd_dump *d, const hd_peb *p32)
+{
+    size_t i;
+    if (p32->readable && p32->process_heap) return 1;
+    for (i = 0; i < d->modules.len; i++) {
+        const char *n = VEC_AT(&d->modules, hd_module, i)->name;
+        if ((n[0] == 'w' || n[0] == 'W') && (n[1] == 'o' || n[1] == 'O') && (n[2] == 'w' || n[2] == 'W') &&
+            n[3] == '6' && n[4] == '4') return 1;
+    }
+    return 0;
+}
+
 static void build(hd_dump *d)
 {
     hd_process *pr = &d->proc;
@@ -202,8 +215,20 @@ static void build(hd_dump *d)
     pr->peb_count = 1;
     if (peb32) {
         read_peb(d, 1, peb32, 4);
-        pr->peb_count = 2;
-        pr->wow64 = 1;
+        if (is_wow64(d, &d->pebs[1])) {
+            pr->peb_count = 2;
+            pr->wow64 = 1;
+        } else {
+            /* Wine gives every thread of a 64-bit process a TEB32 and a PEB32 that hold nothing */
+            HD_DIAG(d, HD_SEV_INFO, HD_ENOTFOUND, "peb", peb32, "a 32-bit TEB/PEB pair exists (PEB32 0x%llx) but holds no process state and no "
+                    "WoW64 module is loaded: not a WoW64 process (Wine allocates these for every thread)", (unsigned long long)peb32);
+            memset(&d->pebs[1], 0, sizeof d->pebs[1]);
+            d->peb_heaps[1].len = 0;
+            for (i = 0; i < d->threads.len; i++) {
+                hd_thread *t = VEC_AT(&d->threads, hd_thread, i);
+                t->teb32 = t->stack_base32 = t->stack_limit32 = t->stack_region_base32 = t->stack_region_size32 = 0;
+            }
+        }
     }
 }
 
