@@ -289,6 +289,64 @@ HD_API const hd_module *hd_module_find(const hd_dump *d, uint64_t va);
 HD_API size_t hd_unloaded_module_count(const hd_dump *d);
 HD_API const hd_module *hd_unloaded_module_at(const hd_dump *d, size_t i);
 
+/* PE image of a module, read from the image bytes captured in the dump (lib/proc/pe.c):
+** headers, section table, export directory and the CodeView debug record.  Everything is
+** optional: a dump may hold the headers only (MiniDumpWithModuleHeaders), the whole image (full
+** memory) or nothing; each part says whether it was read. */
+#define HD_SCN_CNT_CODE     0x00000020u
+#define HD_SCN_MEM_EXECUTE  0x20000000u
+#define HD_SCN_MEM_READ     0x40000000u
+#define HD_SCN_MEM_WRITE    0x80000000u
+
+typedef struct hd_pe_section {
+    char name[9];              /* NUL-terminated, 8 characters at most (".text") */
+    uint32_t rva;              /* VirtualAddress */
+    uint32_t vsize;            /* VirtualSize (SizeOfRawData when VirtualSize is 0) */
+    uint32_t raw_size;         /* SizeOfRawData */
+    uint32_t characteristics;  /* HD_SCN_* bits and the rest of IMAGE_SCN_* */
+} hd_pe_section;
+
+typedef struct hd_pe_export {
+    uint32_t rva;              /* from AddressOfFunctions */
+    uint32_t ordinal;          /* biased ordinal (Base + index), as dumpbin prints it */
+    const char *name;          /* NULL for an export by ordinal only */
+    const char *forwarder;     /* "NTDLL.RtlAllocateHeap" when forwarded, else NULL */
+} hd_pe_export;
+
+typedef struct hd_pe {
+    int headers;               /* 1 when the DOS and NT headers were read */
+    uint16_t machine;          /* IMAGE_FILE_MACHINE_*: 0x14c x86, 0x8664 x64, 0xaa64 arm64 */
+    uint16_t magic;            /* 0x10b PE32, 0x20b PE32+ */
+    uint16_t characteristics, subsystem, dll_characteristics;
+    uint32_t timestamp, size_of_image, size_of_headers, checksum, entry_rva;
+    uint64_t image_base;       /* preferred base from the optional header */
+    size_t section_count;      /* sections read (0 when the table is not captured) */
+    const hd_pe_section *sections;
+    /* export directory */
+    int has_exports;           /* the image has an export directory */
+    int exports_read;          /* ... and it was captured and parsed (maybe partly, see below) */
+    const char *export_dll;    /* Name field of the directory ("KERNEL32.dll"), "" if unread */
+    uint32_t export_base;      /* ordinal Base */
+    size_t export_count;       /* exports kept: every non-null AddressOfFunctions entry */
+    const hd_pe_export *exports;   /* sorted by rva (then by name) */
+    uint32_t exports_unreadable;   /* entries or names not captured in the dump */
+    /* IMAGE_DEBUG_TYPE_CODEVIEW "RSDS" record from the debug directory */
+    int has_codeview;
+    uint8_t cv_guid[16];
+    uint32_t cv_age;
+    const char *cv_pdb_name;   /* "" when absent */
+} hd_pe;
+
+/* The PE image of module M (parsed once, cached; M from hd_module_at/hd_module_find of the same
+** dump, or an unloaded module).  Never NULL for a valid M: an image whose headers are not
+** captured has headers == 0.  Problems found in a captured image are diagnostics (area "pe"). */
+HD_API const hd_pe *hd_module_pe(hd_dump *d, const hd_module *m);
+/* Section containing RVA, or NULL. */
+HD_API const hd_pe_section *hd_pe_section_find(const hd_pe *pe, uint32_t rva);
+/* The export a code address belongs to, as WinDbg does without symbols: the nearest export at
+** or below RVA that is not a forwarder and lies in the same section as RVA.  NULL when none. */
+HD_API const hd_pe_export *hd_pe_export_find(const hd_pe *pe, uint32_t rva);
+
 /* ------------------------------------------------------------------------------------------ */
 /* Process model: PEB "views".  A native dump has one; a 64-bit dump of a WoW64 process has     */
 /* two: the 64-bit PEB (view 0) and the 32-bit PEB (view 1).                                    */
