@@ -401,7 +401,63 @@ HD_API const char *hd_gflags_string(uint32_t flags, char *buf, size_t size);
 /* ------------------------------------------------------------------------------------------ */
 /* Allocation stacks and symbols (lib/stack, lib/sym).                                         */
 /* ------------------------------------------------------------------------------------------ */
-/* (section owned by the stack/symbol work) */
+/* Symbols.  A code address is named, best source first:
+**   1. a public or procedure symbol (static functions included) of a local PDB whose GUID and
+**      age match the module's CodeView record (module list, else the image's debug directory);
+**   2. the nearest export of the image captured in the dump (hd_pe_export_find rules);
+**   3. the module and the offset from its base;
+**   4. outside every module: the address, and the kind of memory it is in.
+** The canonical text of a frame (hd_frame.text) is what JSON output and stack matching use:
+**   "halcon!HXmalloc+0x8b"   module = file name without its extension, as in the ModuleList;
+**                            offset in lowercase hex without leading zeros; no "+0x0"
+**   "halcon+0x1d2e0"         no name known
+**   "0x7fe83e3bcf6"          outside every module
+** PDBs are looked for only in local directories (never on the network).                      */
+
+/* Add symbol search directories, in _NT_SYMBOL_PATH syntax: elements separated by ';'; a plain
+** element is a directory; "srv*CACHE*URL", "symsrv*DLL*CACHE*URL" and "cache*DIR" contribute
+** their local directories and their URLs are ignored.  Each directory is searched in the
+** symstore layouts (DIR/name.pdb/GUIDAGE/name.pdb, and the two-tier DIR/na/name.pdb/GUIDAGE/...)
+** and flat (DIR/name.pdb).  Call before symbolizing; may be called several times. */
+HD_API hd_err hd_sym_add_path(hd_dump *d, const char *path);
+
+typedef enum hd_sym_source {
+    HD_SYM_NONE = 0,      /* outside every module */
+    HD_SYM_MODULE = 1,    /* inside a module, no name: module+0xrva */
+    HD_SYM_EXPORT = 2,    /* named from the image's export table */
+    HD_SYM_PDB = 3        /* named from a matching PDB */
+} hd_sym_source;
+
+typedef struct hd_frame {
+    uint64_t address;
+    hd_sym_source source;
+    const hd_module *module;   /* NULL outside every module */
+    const char *module_name;   /* "halcon"; "" outside modules */
+    const char *function;      /* NULL unless source is EXPORT or PDB */
+    uint64_t offset;           /* from function, or from the module base (MODULE) */
+    const char *text;          /* canonical text (see above) */
+    /* Outside modules: what the memory is ("private executable memory", "thread 3 stack",
+    ** "not in any region"); "" inside modules. */
+    const char *region;
+    int jit;                   /* private executable memory: likely JIT-compiled (.NET) code */
+} hd_frame;
+
+/* Name ADDR (results are cached: the same address gives the same pointer until hd_close). */
+HD_API hd_err hd_symbolize(hd_dump *d, uint64_t addr, const hd_frame **out);
+
+/* What symbol sources a module has (searches the symbol path once, on first use). */
+typedef struct hd_module_syms {
+    int pdb;                   /* 1 when a matching PDB was loaded */
+    const char *pdb_path;      /* the file used, or "" */
+    size_t pdb_symbols;        /* code symbols read from it */
+    size_t exports;            /* exports of the captured image */
+    const char *note;          /* why there is no PDB ("no CodeView record", "not found in the
+                                  symbol path", "x.pdb found but its GUID/age differ", ...) or "" */
+} hd_module_syms;
+HD_API const hd_module_syms *hd_module_symbols(hd_dump *d, const hd_module *m);
+/* The symstore directory name of a PDB identity: GUID as 32 uppercase hex digits (Data1, Data2,
+** Data3 as numbers, Data4 as bytes) followed by the age in hex without leading zeros. */
+HD_API const char *hd_symstore_id(const uint8_t guid[16], uint32_t age, char buf[48]);
 
 /* ------------------------------------------------------------------------------------------ */
 /* Summaries: top, diff (lib/analyze).                                                         */
