@@ -401,6 +401,31 @@ HD_API const char *hd_gflags_string(uint32_t flags, char *buf, size_t size);
 /* ------------------------------------------------------------------------------------------ */
 /* Allocation stacks and symbols (lib/stack, lib/sym).                                         */
 /* ------------------------------------------------------------------------------------------ */
+/* Allocation stacks (lib/stack).  The heap walker reports, per block, where its allocation
+** stack is recorded (a scheme and a reference, detected per block, not per Windows version);
+** this layer reads the frames:
+**   +ust prefix record pointer (reference §7.2/§7.3): a trace record {Next, Hash u32, Depth u32,
+**       Frames[]}; a classic _RTL_STACK_TRACE_ENTRY at that address is accepted too;
+**   AllocatorBackTraceIndex (§3.6, §7.1): an entry of the classic _STACK_TRACE_DATABASE, which
+**       is located without symbols by scanning private allocations for a self-consistent header;
+**   page heap StackTrace pointer (§8.5): a classic entry (a trace record is accepted too).
+** Each distinct reference is resolved once; equal records share one hd_stack.                   */
+typedef struct hd_stack {
+    uint32_t id;               /* dense: 0 .. hd_stack_count() - 1, in order of first use */
+    int scheme;                /* hd_stack_scheme of the reference first resolved to it */
+    uint64_t ref;              /* that reference (record pointer, index or DPH pointer) */
+    uint64_t record;           /* address the frames were read from */
+    uint32_t depth;            /* number of frames */
+    const uint64_t *frames;    /* return addresses, innermost first */
+} hd_stack;
+
+/* Frames for stack reference REF of scheme SCHEME (1 +ust record, 2 trace index, 3 page heap)
+** in a heap of pointer size PTR_SIZE.  HD_ENOTFOUND for scheme 0; HD_ECORRUPT / HD_EUNMAPPED /
+** HD_ENOTFOUND when the reference cannot be resolved (one diagnostic per distinct reference). */
+HD_API hd_err hd_stack_resolve(hd_dump *d, int scheme, uint64_t ref, unsigned ptr_size, const hd_stack **out);
+HD_API size_t hd_stack_count(const hd_dump *d);
+HD_API const hd_stack *hd_stack_at(const hd_dump *d, size_t id);
+
 /* Symbols.  A code address is named, best source first:
 **   1. a public or procedure symbol (static functions included) of a local PDB whose GUID and
 **      age match the module's CodeView record (module list, else the image's debug directory);
