@@ -334,6 +334,64 @@ HD_API const hd_module *hd_module_find(const hd_dump *d, uint64_t va);
 HD_API size_t hd_unloaded_module_count(const hd_dump *d);
 HD_API const hd_module *hd_unloaded_module_at(const hd_dump *d, size_t i);
 
+/* PE image of a module, read from the image bytes captured in the dump (lib/proc/pe.c):
+** headers, section table, export directory and the CodeView debug record.  Everything is
+** optional: a dump may hold the headers only (MiniDumpWithModuleHeaders), the whole image (full
+** memory) or nothing; each part says whether it was read. */
+#define HD_SCN_CNT_CODE     0x00000020u
+#define HD_SCN_MEM_EXECUTE  0x20000000u
+#define HD_SCN_MEM_READ     0x40000000u
+#define HD_SCN_MEM_WRITE    0x80000000u
+
+typedef struct hd_pe_section {
+    char name[9];              /* NUL-terminated, 8 characters at most (".text") */
+    uint32_t rva;              /* VirtualAddress */
+    uint32_t vsize;            /* VirtualSize (SizeOfRawData when VirtualSize is 0) */
+    uint32_t raw_size;         /* SizeOfRawData */
+    uint32_t characteristics;  /* HD_SCN_* bits and the rest of IMAGE_SCN_* */
+} hd_pe_section;
+
+typedef struct hd_pe_export {
+    uint32_t rva;              /* from AddressOfFunctions */
+    uint32_t ordinal;          /* biased ordinal (Base + index), as dumpbin prints it */
+    const char *name;          /* NULL for an export by ordinal only */
+    const char *forwarder;     /* "NTDLL.RtlAllocateHeap" when forwarded, else NULL */
+} hd_pe_export;
+
+typedef struct hd_pe {
+    int headers;               /* 1 when the DOS and NT headers were read */
+    uint16_t machine;          /* IMAGE_FILE_MACHINE_*: 0x14c x86, 0x8664 x64, 0xaa64 arm64 */
+    uint16_t magic;            /* 0x10b PE32, 0x20b PE32+ */
+    uint16_t characteristics, subsystem, dll_characteristics;
+    uint32_t timestamp, size_of_image, size_of_headers, checksum, entry_rva;
+    uint64_t image_base;       /* preferred base from the optional header */
+    size_t section_count;      /* sections read (0 when the table is not captured) */
+    const hd_pe_section *sections;
+    /* export directory */
+    int has_exports;           /* the image has an export directory */
+    int exports_read;          /* ... and it was captured and parsed (maybe partly, see below) */
+    const char *export_dll;    /* Name field of the directory ("KERNEL32.dll"), "" if unread */
+    uint32_t export_base;      /* ordinal Base */
+    size_t export_count;       /* exports kept: every non-null AddressOfFunctions entry */
+    const hd_pe_export *exports;   /* sorted by rva (then by name) */
+    uint32_t exports_unreadable;   /* entries or names not captured in the dump */
+    /* IMAGE_DEBUG_TYPE_CODEVIEW "RSDS" record from the debug directory */
+    int has_codeview;
+    uint8_t cv_guid[16];
+    uint32_t cv_age;
+    const char *cv_pdb_name;   /* "" when absent */
+} hd_pe;
+
+/* The PE image of module M (parsed once, cached; M from hd_module_at/hd_module_find of the same
+** dump, or an unloaded module).  Never NULL for a valid M: an image whose headers are not
+** captured has headers == 0.  Problems found in a captured image are diagnostics (area "pe"). */
+HD_API const hd_pe *hd_module_pe(hd_dump *d, const hd_module *m);
+/* Section containing RVA, or NULL. */
+HD_API const hd_pe_section *hd_pe_section_find(const hd_pe *pe, uint32_t rva);
+/* The export a code address belongs to, as WinDbg does without symbols: the nearest export at
+** or below RVA that is not a forwarder and lies in the same section as RVA.  NULL when none. */
+HD_API const hd_pe_export *hd_pe_export_find(const hd_pe *pe, uint32_t rva);
+
 /* ------------------------------------------------------------------------------------------ */
 /* Process model: PEB "views".  A native dump has one; a 64-bit dump of a WoW64 process has     */
 /* two: the 64-bit PEB (view 0) and the 32-bit PEB (view 1).                                    */
@@ -470,7 +528,88 @@ HD_API const char *hd_type_name(uint32_t type);
 /* ------------------------------------------------------------------------------------------ */
 /* Allocation stacks and symbols (lib/stack, lib/sym).                                         */
 /* ------------------------------------------------------------------------------------------ */
-/* (section owned by the stack/symbol work) */
+/* Allocation stacks (lib/stack).  The heap walker reports, per block, where its allocation
+** stack is recorded (a scheme and a reference, detected per block, not per Windows version);
+** this layer reads the frames:
+**   +ust prefix record pointer (reference §7.2/§7.3): a trace record {Next, Hash u32, Depth u32,
+**       Frames[]}; a classic _RTL_STACK_TRACE_ENTRY at that address is accepted too;
+**   AllocatorBackTraceIndex (§3.6, §7.1): an entry of the classic _STACK_TRACE_DATABASE, which
+**       is located without symbols by scanning private allocations for a self-consistent header;
+**   page heap StackTrace pointer (§8.5): a classic entry (a trace record is accepted too).
+** Each distinct reference is resolved once; equal records share one hd_stack.                   */
+typedef struct hd_stack {
+    uint32_t id;               /* dense: 0 .. hd_stack_count() - 1, in order of first use */
+    int scheme;                /* hd_stack_scheme of the reference first resolved to it */
+    uint64_t ref;              /* that reference (record pointer, index or DPH pointer) */
+    uint64_t record;           /* address the frames were read from */
+    uint32_t depth;            /* number of frames */
+    const uint64_t *frames;    /* return addresses, innermost first */
+} hd_stack;
+
+/* Frames for stack reference REF of scheme SCHEME (1 +ust record, 2 trace index, 3 page heap)
+** in a heap of pointer size PTR_SIZE.  HD_ENOTFOUND for scheme 0; HD_ECORRUPT / HD_EUNMAPPED /
+** HD_ENOTFOUND when the reference cannot be resolved (one diagnostic per distinct reference). */
+HD_API hd_err hd_stack_resolve(hd_dump *d, int scheme, uint64_t ref, unsigned ptr_size, const hd_stack **out);
+HD_API size_t hd_stack_count(const hd_dump *d);
+HD_API const hd_stack *hd_stack_at(const hd_dump *d, size_t id);
+
+/* Symbols.  A code address is named, best source first:
+**   1. a public or procedure symbol (static functions included) of a local PDB whose GUID and
+**      age match the module's CodeView record (module list, else the image's debug directory);
+**   2. the nearest export of the image captured in the dump (hd_pe_export_find rules);
+**   3. the module and the offset from its base;
+**   4. outside every module: the address, and the kind of memory it is in.
+** The canonical text of a frame (hd_frame.text) is what JSON output and stack matching use:
+**   "halcon!HXmalloc+0x8b"   module = file name without its extension, as in the ModuleList;
+**                            offset in lowercase hex without leading zeros; no "+0x0"
+**   "halcon+0x1d2e0"         no name known
+**   "0x7fe83e3bcf6"          outside every module
+** PDBs are looked for only in local directories (never on the network).                      */
+
+/* Add symbol search directories, in _NT_SYMBOL_PATH syntax: elements separated by ';'; a plain
+** element is a directory; "srv*CACHE*URL", "symsrv*DLL*CACHE*URL" and "cache*DIR" contribute
+** their local directories and their URLs are ignored.  Each directory is searched in the
+** symstore layouts (DIR/name.pdb/GUIDAGE/name.pdb, and the two-tier DIR/na/name.pdb/GUIDAGE/...)
+** and flat (DIR/name.pdb).  Call before symbolizing; may be called several times. */
+HD_API hd_err hd_sym_add_path(hd_dump *d, const char *path);
+
+typedef enum hd_sym_source {
+    HD_SYM_NONE = 0,      /* outside every module */
+    HD_SYM_MODULE = 1,    /* inside a module, no name: module+0xrva */
+    HD_SYM_EXPORT = 2,    /* named from the image's export table */
+    HD_SYM_PDB = 3        /* named from a matching PDB */
+} hd_sym_source;
+
+typedef struct hd_frame {
+    uint64_t address;
+    hd_sym_source source;
+    const hd_module *module;   /* NULL outside every module */
+    const char *module_name;   /* "halcon"; "" outside modules */
+    const char *function;      /* NULL unless source is EXPORT or PDB */
+    uint64_t offset;           /* from function, or from the module base (MODULE) */
+    const char *text;          /* canonical text (see above) */
+    /* Outside modules: what the memory is ("private executable memory", "thread 3 stack",
+    ** "not in any region"); "" inside modules. */
+    const char *region;
+    int jit;                   /* private executable memory: likely JIT-compiled (.NET) code */
+} hd_frame;
+
+/* Name ADDR (results are cached: the same address gives the same pointer until hd_close). */
+HD_API hd_err hd_symbolize(hd_dump *d, uint64_t addr, const hd_frame **out);
+
+/* What symbol sources a module has (searches the symbol path once, on first use). */
+typedef struct hd_module_syms {
+    int pdb;                   /* 1 when a matching PDB was loaded */
+    const char *pdb_path;      /* the file used, or "" */
+    size_t pdb_symbols;        /* code symbols read from it */
+    size_t exports;            /* exports of the captured image */
+    const char *note;          /* why there is no PDB ("no CodeView record", "not found in the
+                                  symbol path", "x.pdb found but its GUID/age differ", ...) or "" */
+} hd_module_syms;
+HD_API const hd_module_syms *hd_module_symbols(hd_dump *d, const hd_module *m);
+/* The symstore directory name of a PDB identity: GUID as 32 uppercase hex digits (Data1, Data2,
+** Data3 as numbers, Data4 as bytes) followed by the age in hex without leading zeros. */
+HD_API const char *hd_symstore_id(const uint8_t guid[16], uint32_t age, char buf[48]);
 
 /* ------------------------------------------------------------------------------------------ */
 /* Summaries: top, diff (lib/analyze).                                                         */

@@ -14,6 +14,7 @@
 #include "common/vec.h"
 #include "common/diag.h"
 
+struct hd_pecache;    /* lib/proc/pe.c */
 struct hd_heapset;    /* lib/heap */
 struct hd_stackdb;    /* lib/stack */
 struct hd_symtab;     /* lib/sym */
@@ -55,6 +56,7 @@ struct hd_dump {
     hd_process proc;
     hd_peb pebs[2];
     vec peb_heaps[2];             /* uint64_t handles read from each ProcessHeaps array */
+    struct hd_pecache *pe;        /* PE images of the modules, parsed on demand (lib/proc/pe.c) */
 
     /* higher layers */
     struct hd_heapset *heaps;

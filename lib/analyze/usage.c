@@ -141,7 +141,7 @@ static void normalise(vec *v)
     uint64_t end = 0;
     claim *c = v->data;
     if (!v->len) return;
-    qsort(c, v->len, sizeof(claim), cmp_claim);
+    hd_sort(c, v->len, sizeof(claim), cmp_claim);
     for (i = 0; i < v->len; i++) {
         claim x = c[i];
         if (o && x.lo < end) {
@@ -280,7 +280,7 @@ static void summarise(hd_dump *d, struct hd_addrmap *m)
             sat_add(&ps->size, a->size);
         }
     }
-    if (m->protect.len) qsort(m->protect.data, m->protect.len, sizeof(hd_protect_sum), cmp_protect);
+    if (m->protect.len) hd_sort(m->protect.data, m->protect.len, sizeof(hd_protect_sum), cmp_protect);
     s->protect = m->protect.data;
     s->protect_count = m->protect.len;
 }

@@ -432,7 +432,7 @@ static hd_err parse_modules(hd_dump *d)
         }
         parse_codeview(d, m, rd_le32(e + 0x4C), rd_le32(e + 0x50));
     }
-    if (d->modules.len) qsort(d->modules.data, d->modules.len, sizeof(hd_module), cmp_module);
+    hd_sort(d->modules.data, d->modules.len, sizeof(hd_module), cmp_module);
     return HD_OK;
 }
 
@@ -493,7 +493,7 @@ static hd_err parse_meminfo(hd_dump *d)
         r->type = rd_le32(e + 0x28);
     }
     d->has_meminfo = 1;
-    if (d->regions.len) qsort(d->regions.data, d->regions.len, sizeof(hd_region), cmp_region);
+    hd_sort(d->regions.data, d->regions.len, sizeof(hd_region), cmp_region);
     /* Overlapping regions make "which region holds VA" ambiguous.  Deterministic rule: the region
     ** with the lower base wins (equal bases: the larger one; then the other fields break ties, so
     ** the result never depends on the listing order); a later region is trimmed to start where the

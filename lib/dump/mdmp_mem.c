@@ -135,7 +135,7 @@ hd_err md_parse_memory(hd_dump *d)
         vec_free(&raw);
         return e;
     }
-    if (raw.len) qsort(raw.data, raw.len, sizeof(raw_range), cmp_raw);
+    hd_sort(raw.data, raw.len, sizeof(raw_range), cmp_raw);
     if (vec_reserve(&d->ranges, raw.len) != HD_OK) {
         vec_free(&raw);
         return HD_ENOMEM;
