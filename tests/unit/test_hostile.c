@@ -651,6 +651,47 @@ static void test_bad_teb_and_string(void **state)
     mdb_free(&B);
 }
 
+/* Self-references: a TEB that is its own PEB, whose ProcessHeaps array is the PEB itself and
+** lists the PEB and the TEB as heaps, NumberOfHeaps 512.  Bounded, and the precedence decides:
+** the region is the PEB's. */
+static void test_self_references(void **state)
+{
+    uint8_t threads[4 + 48] = {0}, page[0x1000] = {0};
+    static const mdb_region r[] = {
+        {0x0, 0, 0x50000000, 0x10000, 1, 0},
+        {0x50000000, 0x50000000, 0x1000, 0x1000, 4, 0x20000},
+        {0x50001000, 0, 0x7FFF0000u - 0x50001000u, 0x10000, 1, 0},
+    };
+    uint32_t i;
+    hd_err e;
+    hd_dump *d;
+    const hd_process *p;
+    (void)state;
+    mdb_init(&B);
+    mdb_sysinfo(&B, 9, 10, 0, 19041);
+    put32(threads, 1);
+    put64(threads + 4 + 0x10, 0x50000000u);
+    mdb_stream(&B, 3, threads, sizeof threads);
+    put64(page + 0x30, 0x50000000u);          /* TEB.Self; also PEB.ProcessHeap (+0x30) */
+    put64(page + 0x60, 0x50000000u);          /* TEB.ProcessEnvironmentBlock: itself */
+    put32(page + 0xE8, 512);                  /* PEB.NumberOfHeaps */
+    put32(page + 0xEC, 512);
+    put64(page + 0xF0, 0x50000000u);          /* ProcessHeaps: the PEB itself */
+    mdb_mem(&B, 0x50000000u, page, sizeof page);
+    mdb_meminfo(&B, r, 3);
+    mdb_finish(&B, 0x1806);
+    d = open_prefix(B.len, &e);
+    assert_int_equal(e, HD_OK);
+    p = hd_process_get(d);
+    assert_int_equal(p->peb_count, 1);
+    assert_int_equal(p->pebs[0].heap_count, 512);
+    for (i = 0; i < 512; i++) (void)p->pebs[0].heaps[i];
+    assert_int_equal(hd_area_find(d, 0x50000000u)->usage, HD_USAGE_PEB);
+    assert_int_equal(hd_addr_summary_get(d)->usage[HD_USAGE_HEAP].regions, 0);
+    close_prefix(d);
+    mdb_free(&B);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -667,6 +708,7 @@ int main(void)
         cmocka_unit_test(test_cli_partial),
         cmocka_unit_test(test_hostile_process),
         cmocka_unit_test(test_bad_teb_and_string),
+        cmocka_unit_test(test_self_references),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
