@@ -16,8 +16,8 @@ static void put64(uint8_t *p, uint64_t v) { put32(p, (uint32_t)v); put32(p + 4, 
 
 #define BASE     0x10000000ull     /* first region */
 #define STEP     0x4000ull         /* 8 KB committed + 8 KB free */
-#define TEB      0x7FF00000ull
-#define PEB      0x7FF10000ull
+#define TEB      0x7FFFFF00000ull   /* above every region, for any N */
+#define PEB      0x7FFFFF10000ull
 #define NHEAPS   64
 
 static int w(FILE *f, const void *p, size_t n) { return fwrite(p, 1, n, f) == n ? 0 : -1; }
