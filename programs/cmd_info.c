@@ -364,9 +364,10 @@ static void print_text(hd_dump *d, int verbose)
         const hd_module *mo = hd_module_at(d, i);
         /* one screen: the first few, and ntdll (its version tells the heap layout); all with -v */
         if (!verbose && shown >= 4 && !is_ntdll(mo->name)) continue;
-        printf("  %s %s", fmt_addr_pad(a, mo->base, ptr), mo->name);
+        const char *shown_name = verbose && mo->path[0] ? mo->path : mo->name;
+        printf("  %s %s", fmt_addr_pad(a, mo->base, ptr), shown_name);
         if (mo->has_version)
-            printf("%*s %u.%u.%u.%u", strlen(mo->name) < 24 ? (int)(24 - strlen(mo->name)) : 0, "",
+            printf("%*s %u.%u.%u.%u", strlen(shown_name) < 24 ? (int)(24 - strlen(shown_name)) : 0, "",
                    mo->version[0], mo->version[1], mo->version[2], mo->version[3]);
         printf("\n");
         shown++;

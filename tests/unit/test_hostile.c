@@ -222,9 +222,12 @@ static void test_absurd_counts(void **state)
     put32(handles + 4, 40);
     put32(handles + 8, 0xFFFFFFFFu);
     mdb_stream(&B, 12, handles, sizeof handles);
+    mdb_dir(&B, 7, 56, 0xFFFFFF00u);            /* a stream whose RVA is past the end of the file */
     mdb_finish(&B, 0);
     d = open_prefix(B.len, &e);
     assert_int_equal(e, HD_OK);
+    EXPECT_DIAG(d, "SystemInfoStream (type 7) at RVA 0xffffff00 size 56 runs past the end of the file");
+    assert_false(hd_sysinfo_get(d)->present);
     EXPECT_DIAG(d, "ThreadListStream: 4294967295 entries announced, only 0 fit in the stream: truncated");
     EXPECT_DIAG(d, "ModuleListStream: 4294967295 entries announced, only 0 fit in the stream: truncated");
     EXPECT_DIAG(d, "MemoryListStream: 4294967295 ranges announced, only 0 fit in the stream: truncated");
