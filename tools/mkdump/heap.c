@@ -554,7 +554,7 @@ static void link_free_lists(hstate *h)
     }
     byaddr = xmalloc(n * sizeof(fblk));
     memcpy(byaddr, h->frees.v, n * sizeof(fblk));
-    qsort(h->frees.v, n, sizeof(fblk), cmp_free);
+    qsort(h->frees.v, n, sizeof(fblk), cmp_free);   /* n > 0 here */
     /* rank of each address-ordered block in the size order: binary search */
     rank = xmalloc(n * sizeof(size_t));
     for (i = 0; i < n; i++) {
@@ -629,6 +629,7 @@ static void finish_heap(hstate *h)
     u64 b = h->base;
     size_t i, k;
     u64 *list = xmalloc((h->segs.n + h->ucrs.n + h->va.n + 1) * sizeof(u64));
+    u64 *bases = xmalloc((h->segs.n + 1) * sizeof(u64));
     /* segments: header fields, SegmentList, UCRSegmentList, regions */
     for (i = 0; i < h->segs.n; i++) {
         seg *s = &h->segs.v[i];
@@ -646,9 +647,10 @@ static void finish_heap(hstate *h)
             vm_region(m, r0, r1 - r0, s->base, MEM_COMMIT, PAGE_READWRITE, MEM_PRIVATE, U_HEAP);
             if (next > r1) vm_region(m, r1, next - r1, s->base, MEM_RESERVE, 0, MEM_PRIVATE, U_HEAP);
         }
-        list[i] = s->base;
+        bases[i] = s->base;
     }
-    link_list(h, b + hl->segment_list, list, h->segs.n, hl->seg_list_entry);
+    link_list(h, b + hl->segment_list, bases, h->segs.n, hl->seg_list_entry);
+    free(bases);
     /* UCR descriptors (§4.1): ListEntry on _HEAP.UCRList (non-empty ones), SegmentEntry, Address, Size */
     {
         size_t n = 0;

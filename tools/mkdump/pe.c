@@ -27,7 +27,7 @@ void pe_plan(gen *g, module *md)
     size_t i, names = 0, nexp = md->exports.n;
     u32 end = HDR_SIZE, data_size;
     (void)g;
-    qsort(md->exports.v, nexp, sizeof(export_def), cmp_rva);
+    if (nexp) qsort(md->exports.v, nexp, sizeof(export_def), cmp_rva);
     for (i = 0; i < nexp; i++) {
         export_def *e = &md->exports.v[i];
         if (i + 1 < nexp) {
@@ -148,7 +148,7 @@ void pe_write(gen *g, module *md)
     /* Export directory: functions in name order, ordinal base 1. */
     byname = xmalloc((n ? n : 1) * sizeof *byname);
     for (i = 0; i < n; i++) byname[i] = &md->exports.v[i];
-    qsort(byname, n, sizeof *byname, cmp_name);
+    if (n) qsort(byname, n, sizeof *byname, cmp_name);
     {
         u8 d[40];
         u64 s = str;

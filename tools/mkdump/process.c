@@ -126,7 +126,7 @@ static void place_exports(gen *g, module *md)
     u32 cursor = 0x1000;
     rng r;
     rng_seed(&r, name_hash(md->file), 77);
-    qsort(md->exports.v, md->exports.n, sizeof(export_def), cmp_export);
+    if (md->exports.n) qsort(md->exports.v, md->exports.n, sizeof(export_def), cmp_export);
     while (fixed < md->exports.n && md->exports.v[fixed].rva) fixed++;
     for (i = 0; i < fixed; i++) {
         export_def *e = &md->exports.v[i];
@@ -160,7 +160,7 @@ static void layout_bases(const layout *lo, bases *b)
         b->ntdll64 = 0x77B30000; b->wow64 = 0x74E60000; b->wow64win = 0x74E00000; b->wow64cpu = 0x74DF0000;
         b->ntdll32 = 0x77D10000; b->k32 = 0x75B60000; b->kb = 0x75620000; b->exe = 0x00E00000;
         b->dll_hint = 0x10000000; b->jit = 0; b->low = 0x10000; b->stack_hint = 0x10000;
-        b->peb = 0x7EFDF000; b->teb = 0x7EFDB000; b->teb_step = 0x3000; b->limit = 0x7FFFFFF0000ull;
+        b->peb = 0x7EFDF000; b->teb = 0x7EFDB000; b->teb_step = 0; b->limit = 0x7FFFFFF0000ull;
     } else if (lo->wow64) {
         b->ntdll64 = 0x7FFE1A2C0000ull; b->wow64 = 0x7FFE18E30000ull; b->wow64win = 0x7FFE18D90000ull;
         b->wow64cpu = 0x77A00000; b->ntdll32 = 0x77B80000; b->k32 = 0x76680000; b->kb = 0x75D20000;
@@ -169,11 +169,11 @@ static void layout_bases(const layout *lo, bases *b)
     } else if (lo->ptr == 4 && lo->win7) {
         b->ntdll32 = 0x77C40000; b->k32 = 0x76F30000; b->kb = 0x75A90000; b->exe = 0x01270000;
         b->dll_hint = 0x10000000; b->low = 0x10000; b->stack_hint = 0x10000;
-        b->peb = 0x7FFD8000; b->teb = 0x7FFDF000; b->teb_step = 0; b->limit = 0x7FFE0000;
+        b->peb = 0x7FFD8000; b->teb = 0x7FFDF000; b->teb_step = 0; b->limit = 0x7FFF0000;
     } else if (lo->ptr == 4) {
         b->ntdll32 = 0x77A10000; b->k32 = 0x76680000; b->kb = 0x75D20000; b->exe = 0x00C90000;
         b->dll_hint = 0x10000000; b->low = 0x10000; b->stack_hint = 0x10000;
-        b->peb = 0x00F3C000; b->teb = 0x00F3F000; b->teb_step = 0x1000; b->limit = 0x7FFE0000;
+        b->peb = 0x00F3C000; b->teb = 0x00F3F000; b->teb_step = 0x1000; b->limit = 0x7FFF0000;
     } else if (lo->win7) {
         b->ntdll64 = 0x77590000; b->k32 = 0x77470000; b->kb = 0x7FEFD5F0000ull; b->exe = 0x13F0D0000ull;
         b->dll_hint = 0x7FEF0000000ull; b->jit = 0x7FE83E30000ull; b->low = 0x10000; b->stack_hint = 0x10000;
