@@ -259,9 +259,7 @@ static void new_segment(hstate *h, u64 base, u64 reserve, u64 commit)
     seg s;
     u64 hdr = (u64)h->hl->seg_size;
     memset(&s, 0, sizeof s);
-    if (base) {
-        if (!vm_reserve_at(h->g->m, base, reserve)) die("heap %s: segment at 0x%llx overlaps other memory", h->hs->name, (unsigned long long)base);
-    } else {
+    if (!base) {
         base = gen_reserve(h->g, reserve, ALLOC_GRAN);
     }
     s.base = base;
@@ -878,10 +876,11 @@ static void build_heap(gen *g, heap_out *ho, int hi)
     (void)g4;
     reserve = hs->reserve ? ALIGN_UP(hs->reserve, ALLOC_GRAN) : 0x100000;
     if (hs->segments.n) reserve = hs->segments.v[0].reserve;
-    if (hs->base || (hs->segments.n && hs->segments.v[0].base)) {
-        u64 fb = hs->segments.n && hs->segments.v[0].base ? hs->segments.v[0].base : hs->base;
-        if (!vm_reserve_at(g->m, fb, reserve)) die("heap %s: 0x%llx overlaps other memory", hs->name, (unsigned long long)fb);
-        h->base = fb;
+    if (hs->segments.n) {
+        h->base = hs->segments.v[0].base;   /* reserved by gen_heaps */
+    } else if (hs->base) {
+        if (!vm_reserve_at(g->m, hs->base, reserve)) die("heap %s: 0x%llx overlaps other memory", hs->name, (unsigned long long)hs->base);
+        h->base = hs->base;
     } else {
         h->base = gen_reserve(g, reserve, ALLOC_GRAN);
     }
@@ -1088,6 +1087,15 @@ void gen_heaps(gen *g)
     scenario *sc = g->sc;
     size_t i;
     int idx[2] = {0, 0};
+    /* explicit segments first, so that nothing else lands on them */
+    for (i = 0; i < sc->heaps.n; i++) {
+        size_t k;
+        for (k = 0; k < sc->heaps.v[i].segments.n; k++) {
+            segment_spec *ss = &sc->heaps.v[i].segments.v[k];
+            if (!vm_reserve_at(g->m, ss->base, ss->reserve))
+                die("heap %s: segment at 0x%llx overlaps other memory", sc->heaps.v[i].name, (unsigned long long)ss->base);
+        }
+    }
     for (i = 0; i < sc->heaps.n; i++) {
         heap_spec *hs = &sc->heaps.v[i];
         heap_out *ho = xcalloc(1, sizeof *ho);
