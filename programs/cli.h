@@ -98,6 +98,7 @@ typedef int (*cmd_fn)(int argc, char **argv);
 int cmd_info(int argc, char **argv);
 int cmd_address(int argc, char **argv);
 /* heap commands */
+int cmd_heaps(int argc, char **argv);
 /* stack commands */
 
 #endif

@@ -13,6 +13,7 @@ static const struct command {
     {"info", cmd_info, "the process at a glance: OS, arch, WoW64, threads, modules, heaps, gflags"},
     {"address", cmd_address, "memory regions by usage; --summary is WinDbg's !address -summary"},
     /* heap commands (heaps, heap, blocks, stat, dt, check) */
+    {"heaps", cmd_heaps, "every heap: !heap -s columns, how it was found, --explain the evidence"},
     /* stack commands (find, top, diff, report) */
 };
 
