@@ -399,6 +399,8 @@ typedef struct hd_heap_segment {
     const hd_heap_ucr *ucrs;   /* from UCRSegmentList, sorted by address */
     size_t ucr_count;
     int readable;              /* 0 when the segment header is not captured */
+    int ucr_list_complete;     /* 0 when the UCR list was cut (missing memory, broken link) */
+    int found_by_scan;         /* 1 when SegmentList did not lead to it (list cut), the scan did */
 } hd_heap_segment;
 
 /* One reconciliation: the walk against the heap's own numbers or the MemoryInfoList. */
@@ -408,6 +410,7 @@ typedef struct hd_heap_check {
     uint64_t actual;           /* what the walk found */
     int ok;
     int informative;           /* 1: not expected to match exactly on this layout (§2.5) */
+    int incomplete;            /* 1: the walk or a list was cut (missing memory): not evaluable */
 } hd_heap_check;
 
 /* An LFH bucket as the walk saw it (one per block size in use). */

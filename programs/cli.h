@@ -99,6 +99,7 @@ int cmd_info(int argc, char **argv);
 int cmd_address(int argc, char **argv);
 /* heap commands */
 int cmd_heaps(int argc, char **argv);
+int cmd_check(int argc, char **argv);
 /* stack commands */
 
 #endif

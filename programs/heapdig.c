@@ -14,6 +14,7 @@ static const struct command {
     {"address", cmd_address, "memory regions by usage; --summary is WinDbg's !address -summary"},
     /* heap commands (heaps, heap, blocks, stat, dt, check) */
     {"heaps", cmd_heaps, "every heap: !heap -s columns, how it was found, --explain the evidence"},
+    {"check", cmd_check, "walk every heap and print every reconciliation and problem"},
     /* stack commands (find, top, diff, report) */
 };
 

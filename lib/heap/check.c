@@ -18,7 +18,7 @@
 #include <string.h>
 #include "heap_int.h"
 
-void hh_add_check(hh_heap *h, const char *name, uint64_t expected, uint64_t actual, int informative)
+void hh_add_check(hh_heap *h, const char *name, uint64_t expected, uint64_t actual, unsigned how)
 {
     hd_heap_check *k = vec_push(&h->checks);
     if (!k) return;
@@ -26,7 +26,8 @@ void hh_add_check(hh_heap *h, const char *name, uint64_t expected, uint64_t actu
     k->expected = expected;
     k->actual = actual;
     k->ok = expected == actual;
-    k->informative = informative;
+    k->informative = (how & HH_CHECK_INFORMATIVE) != 0;
+    k->incomplete = (how & HH_CHECK_INCOMPLETE) != 0;
     h->pub.checks = h->checks.data;
     h->pub.check_count = h->checks.len;
 }
@@ -90,6 +91,7 @@ void hh_reconcile(hh_walk *w)
     uint64_t reserved = 0, committed = 0, ucrs = 0, ucr_listed = 0;
     size_t i, nseg_read = 0;
     int partial = w->partial;   /* a mismatch is reported, it does not make the walk partial */
+    unsigned inc = w->incomplete ? HH_CHECK_INCOMPLETE : 0;
     for (i = 0; i < h->pub.segment_count; i++) {
         const hd_heap_segment *sg = &h->pub.segments[i];
         uint64_t ucr_bytes = 0;
@@ -101,7 +103,7 @@ void hh_reconcile(hh_walk *w)
         ucrs += sg->uncommitted_ranges;
         ucr_listed += sg->ucr_count;
         for (j = 0; j < sg->ucr_count; j++) ucr_bytes += sg->ucrs[j].size;
-        if (sg->ucr_count != sg->uncommitted_ranges || ucr_bytes != (uint64_t)sg->uncommitted_pages * 0x1000) {
+        if (sg->ucr_list_complete && (sg->ucr_count != sg->uncommitted_ranges || ucr_bytes != (uint64_t)sg->uncommitted_pages * 0x1000)) {
             hh_damage(w, HD_SEV_WARN, HD_ECORRUPT, sg->address, "segment 0x%llx: NumberOfUnCommittedRanges %u / Pages %u, but its UCR list has %zu ranges / %llu pages",
                       (unsigned long long)sg->address, sg->uncommitted_ranges, sg->uncommitted_pages, sg->ucr_count,
                       (unsigned long long)(ucr_bytes / 0x1000));
@@ -115,31 +117,38 @@ void hh_reconcile(hh_walk *w)
                           (unsigned long long)sg->address, (unsigned long long)got, (unsigned long long)sg->committed);
         }
     }
-    hh_add_check(h, "blocks tile the committed segment bytes", committed, w->t.walked_bytes + w->t.missing_bytes, 0);
-    hh_add_check(h, "TotalFreeSize x granularity == free bytes walked", k->total_free_size * h->c->gran, w->t.free_bytes, 0);
+    hh_add_check(h, "blocks tile the committed segment bytes", committed - HD_MIN(committed, w->ucr_found_bytes),
+                 w->t.walked_bytes + w->t.missing_bytes, inc);
+    hh_add_check(h, "TotalFreeSize x granularity == free bytes walked", k->total_free_size * h->c->gran, w->t.free_bytes, inc);
     if (h->pub.has_counters) {
-        hh_add_check(h, "Counters.TotalSegments == segments on SegmentList", k->total_segments, h->pub.segment_count, 0);
-        hh_add_check(h, "Counters.TotalUCRs == sum of NumberOfUnCommittedRanges", k->total_ucrs, ucrs, 0);
-        hh_add_check(h, "Counters.TotalUCRs == UCR descriptors listed", k->total_ucrs, ucr_listed, 0);
-        hh_add_check(h, "Counters.TotalMemoryReserved == segment reserve", k->total_memory_reserved, reserved, !win7);
-        hh_add_check(h, "Counters.TotalMemoryCommitted == segment commit", k->total_memory_committed, committed, !win7);
-        hh_add_check(h, "Counters.TotalSizeInVirtualBlocks == sum of CommitSize", k->total_size_in_virtual_blocks, w->t.virtual_bytes, 0);
+        unsigned seginc = h->seglist_complete ? 0 : HH_CHECK_INCOMPLETE;
+        hh_add_check(h, "Counters.TotalSegments == segments on SegmentList", k->total_segments, h->pub.segment_count, seginc);
+        hh_add_check(h, "Counters.TotalUCRs == sum of NumberOfUnCommittedRanges", k->total_ucrs, ucrs, seginc);
+        hh_add_check(h, "Counters.TotalUCRs == UCR descriptors listed", k->total_ucrs, ucr_listed, seginc | inc);
+        hh_add_check(h, "Counters.TotalMemoryReserved == segment reserve", k->total_memory_reserved, reserved,
+                     (win7 ? 0 : HH_CHECK_INFORMATIVE) | seginc);
+        hh_add_check(h, "Counters.TotalMemoryCommitted == segment commit", k->total_memory_committed, committed,
+                     (win7 ? 0 : HH_CHECK_INFORMATIVE) | seginc | inc);
+        hh_add_check(h, "Counters.TotalSizeInVirtualBlocks == sum of CommitSize", k->total_size_in_virtual_blocks, w->t.virtual_bytes,
+                     w->va_incomplete ? HH_CHECK_INCOMPLETE : 0);
     }
     if (d->has_meminfo) check_va_meminfo(w);
     if (h->lfh_ok) {
         uint64_t zc, zs;
-        hh_add_check(h, "LFH free blocks == sum of AggregateExchg.Depth", w->lfh_depth_total, w->t.lfh_free, 0);
+        hh_add_check(h, "LFH free blocks == sum of AggregateExchg.Depth", w->lfh_depth_total, w->t.lfh_free, inc);
         hh_lfh_zones(w, &zc, &zs);
-        hh_add_check(h, "LFH subsegments in zones == UserBlocks found by the walk", zc, w->lfh_containers, 0);
-        hh_add_check(h, "LFH UserBlocks addresses (sum) in zones == walked", zs, w->lfh_container_sum, 0);
+        hh_add_check(h, "LFH subsegments in zones == UserBlocks found by the walk", zc, w->lfh_containers, inc | w->zones_incomplete);
+        hh_add_check(h, "LFH UserBlocks addresses (sum) in zones == walked", zs, w->lfh_container_sum, inc | w->zones_incomplete);
     }
     /* every mismatch is a diagnostic */
     for (i = 0; i < h->checks.len; i++) {
         const hd_heap_check *c = VEC_AT(&h->checks, hd_heap_check, i);
-        if (c->ok) continue;
-        hh_damage(w, c->informative ? HD_SEV_INFO : HD_SEV_WARN, HD_ECORRUPT, h->pub.address,
+        if (c->ok || c->incomplete) continue;   /* `check` shows the latter as n/a */
+        hh_damage(w, c->informative || c->incomplete ? HD_SEV_INFO : HD_SEV_WARN, HD_ECORRUPT, h->pub.address,
                   "reconciliation: %s: the heap says 0x%llx, the walk found 0x%llx%s", c->name, (unsigned long long)c->expected,
-                  (unsigned long long)c->actual, c->informative ? " (not expected to match on this layout, §2.5)" : "");
+                  (unsigned long long)c->actual,
+                  c->incomplete ? " (not evaluable: memory or a list is missing from the dump)"
+                                : c->informative ? " (not expected to match on this layout, §2.5)" : "");
     }
     (void)nseg_read;
     w->partial = partial;

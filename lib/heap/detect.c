@@ -164,6 +164,8 @@ static score score_layout(hd_dump *d, hh_heap *h, const hl_heap *L, const hh_ent
             int rr = v32 >= 1 && v32 == n;
             ev(d, h, L->name, rr, 2, chk, "%u vs %llu", v32, (unsigned long long)n);
             add(&s, rr, 2);
+        } else if (r < 0) {
+            ev(d, h, L->name, -1, 2, chk, "SegmentList not walkable (links not captured)");
         } else {
             ev(d, h, L->name, -1, 2, chk, "not captured");
         }

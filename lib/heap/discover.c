@@ -58,6 +58,7 @@ static void free_heap(hh_heap *h)
 {
     vec_free(&h->segments);
     vec_free(&h->ucrs);
+    vec_free(&h->ucr_first);
     vec_free(&h->evidence);
     vec_free(&h->problems);
     vec_free(&h->checks);
@@ -128,6 +129,7 @@ static hh_heap *add(hd_dump *d, struct hd_heapset *s, uint64_t addr, unsigned pt
     h->pub.layout = h->pub.layout_title = h->pub.label = h->pub.found_by_text = "";
     vec_init(&h->segments, sizeof(hd_heap_segment));
     vec_init(&h->ucrs, sizeof(hd_heap_ucr));
+    vec_init(&h->ucr_first, sizeof(size_t));
     vec_init(&h->evidence, sizeof(hd_heap_evidence));
     vec_init(&h->problems, sizeof(const char *));
     vec_init(&h->checks, sizeof(hd_heap_check));
@@ -362,6 +364,16 @@ static void build(hd_dump *d, struct hd_heapset *s)
         hh_heap *h = *VEC_AT(&s->heaps, hh_heap *, i);
         if (h->pub.found_by & HD_FOUND_PROCESS_HEAP) descriptor_chain(d, s, h, build);
     }
+    /* NT heaps: their segments; then segments the scan found that a cut SegmentList lost */
+    for (i = 0; i < s->heaps.len; i++) {
+        hh_heap *h = *VEC_AT(&s->heaps, hh_heap *, i);
+        if (h->pub.kind == HD_HEAP_NT || h->pub.kind == HD_HEAP_PAGE) hh_read_segments(d, h);
+    }
+    for (i = 0; i < s->heaps.len; i++) {
+        hh_heap *h = *VEC_AT(&s->heaps, hh_heap *, i), *owner;
+        if (!h->segment_of || !(owner = find(s, h->segment_of, h->pub.ptr_size))) continue;
+        if (owner->pub.kind == HD_HEAP_NT) hh_add_scanned_segment(d, owner, h->pub.address);
+    }
     /* drop folded segments */
     for (i = k = 0; i < s->heaps.len; i++) {
         hh_heap *h = *VEC_AT(&s->heaps, hh_heap *, i);
@@ -376,7 +388,6 @@ static void build(hd_dump *d, struct hd_heapset *s)
     agree(d, s, 4);
     for (i = 0; i < s->heaps.len; i++) {
         hh_heap *h = *VEC_AT(&s->heaps, hh_heap *, i);
-        if (h->pub.kind == HD_HEAP_NT || h->pub.kind == HD_HEAP_PAGE) hh_read_segments(d, h);
         set_text(d, h, p);
         h->pub.evidence = h->evidence.data;
         h->pub.evidence_count = h->evidence.len;

@@ -28,8 +28,10 @@ typedef struct hh_heap {
     uint64_t commit_routine;
     uint64_t blocks_index;
     uint64_t segment_of;           /* a scanned candidate that is a segment of this heap */
+    int seglist_complete;          /* SegmentList closed on its head */
     vec segments;                  /* hd_heap_segment */
     vec ucrs;                      /* hd_heap_ucr of every segment; segments point into it */
+    vec ucr_first;                 /* size_t per segment: its first UCR in ucrs */
     vec evidence;                  /* hd_heap_evidence */
     vec problems;                  /* const char * */
     vec checks;                    /* hd_heap_check */
@@ -63,6 +65,8 @@ HD_API_INTERNAL const hl_common *hh_common(unsigned ptr);
 
 /* segment.c: read SegmentList and the UCR lists into h->segments / h->ucrs. */
 HD_API_INTERNAL void hh_read_segments(hd_dump *d, hh_heap *h);
+/* Add a segment the scan found but SegmentList did not lead to (0 if not a valid one). */
+HD_API_INTERNAL int hh_add_scanned_segment(hd_dump *d, hh_heap *h, uint64_t addr);
 
 /* ---- header decoding (entry.c) ----------------------------------------------------------- */
 typedef struct hh_entry {
@@ -103,7 +107,12 @@ typedef struct hh_walk {
     uint64_t lfh_containers, lfh_container_sum;
     hd_lfh_bucket *bk;             /* 256 slots by SizeIndex while analysing, else NULL */
     uint64_t lfh_depth_total;
+    uint64_t ucr_found_bytes;      /* UCRs learned from descriptor blocks, not from the list */
     int partial;
+    int incomplete;                /* memory or a list missing: the totals are lower bounds */
+    int freelist_incomplete;
+    int va_incomplete;
+    unsigned zones_incomplete;     /* HH_CHECK_INCOMPLETE when a zone was not captured */
 } hh_walk;
 
 /* Record damage: a diagnostic (first time this walk position is reached) and a heap problem. */
@@ -123,8 +132,10 @@ HD_API_INTERNAL void hh_lfh_zones(hh_walk *w, uint64_t *count, uint64_t *sum);
 
 /* check.c: the reconciliation after a complete analysing walk. */
 HD_API_INTERNAL void hh_reconcile(hh_walk *w);
+#define HH_CHECK_INFORMATIVE 1   /* need not match on this layout */
+#define HH_CHECK_INCOMPLETE 2    /* cannot be evaluated: memory or a list is missing */
 HD_API_INTERNAL void hh_add_check(hh_heap *h, const char *name, uint64_t expected, uint64_t actual,
-                                  int informative);
+                                  unsigned how);
 
 /* ---- bounded list walking ----------------------------------------------------------------- */
 /* Brent's cycle detection in O(1) memory, plus the max_list bound. */

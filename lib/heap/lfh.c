@@ -154,6 +154,7 @@ int hh_lfh_container(hh_walk *w, hd_block *container, uint64_t ub, uint64_t len)
     if (as_ptr(d, ub + L->ud_subsegment, ptr, &s) != HD_OK || !s || !read_ss(d, h, s, &ss)) {
         hh_damage(w, HD_SEV_WARN, HD_EUNMAPPED, ub, "LFH UserBlocks 0x%llx: subsegment 0x%llx not captured; its blocks are not listed",
                   (unsigned long long)ub, (unsigned long long)s);
+        w->incomplete = 1;
         return 0;
     }
     as_ptr(d, s + L->ss_user_blocks, ptr, &back);
@@ -167,7 +168,7 @@ int hh_lfh_container(hh_walk *w, hd_block *container, uint64_t ub, uint64_t len)
     /* LocalInfo -> LocalData -> LowFragHeap == FrontEndHeap (§6.5 step 2) */
     {
         uint64_t ld = 0, lfh = 0;
-        if (as_ptr(d, ss.local_info + L->lsi_local_data, ptr, &ld) != HD_OK || as_ptr(d, ld + L->ld_low_frag_heap, ptr, &lfh) != HD_OK ||
+        if (as_ptr(d, ss.local_info + L->lsi_local_data, ptr, &ld) == HD_OK && as_ptr(d, ld + L->ld_low_frag_heap, ptr, &lfh) == HD_OK &&
             lfh != h->pub.front_end_heap)
             hh_damage(w, HD_SEV_WARN, HD_ECORRUPT, s, "LFH subsegment 0x%llx: LocalInfo 0x%llx does not lead back to _LFH_HEAP 0x%llx",
                       (unsigned long long)s, (unsigned long long)ss.local_info, (unsigned long long)h->pub.front_end_heap);
@@ -327,7 +328,8 @@ void hh_lfh_zones(hh_walk *w, uint64_t *count, uint64_t *sum)
     while (cur && cur != head) {
         uint64_t zone = cur - L->zone_list, fp, a, end, next;
         if (as_ptr(d, zone + L->zone_free_pointer, ptr, &fp) != HD_OK || as_ptr(d, cur, ptr, &next) != HD_OK) {
-            hh_damage(w, HD_SEV_WARN, HD_EUNMAPPED, zone, "LFH zone 0x%llx not captured", (unsigned long long)zone);
+            hh_damage(w, HD_SEV_INFO, HD_EUNMAPPED, zone, "LFH zone 0x%llx not captured; zone cross-check incomplete", (unsigned long long)zone);
+            w->zones_incomplete = HH_CHECK_INCOMPLETE;
             return;
         }
         a = zone + L->zone_first;

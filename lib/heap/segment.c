@@ -35,9 +35,17 @@ static void read_ucrs(hd_dump *d, hh_heap *h, hd_heap_segment *sg, size_t *first
     hh_cycle cy;
     size_t n = 0, i;
     *first = h->ucrs.len;
-    if (as_ptr(d, head, ptr, &cur) != HD_OK) return;
+    sg->ucr_list_complete = 0;
+    if (as_ptr(d, head, ptr, &cur) != HD_OK) {
+        HD_DIAG(d, HD_SEV_WARN, HD_EUNMAPPED, "heap", head, "segment 0x%llx: UCRSegmentList head not captured", (unsigned long long)sg->address);
+        return;
+    }
     hh_cycle_init(&cy, head, d->lim.max_list);
-    while (cur != head) {
+    for (;;) {
+        if (cur == head) {
+            sg->ucr_list_complete = 1;
+            break;
+        }
         uint64_t desc = cur - c->ucr_segment_entry, bl, addr, size;
         hd_heap_ucr *u;
         if (!cur || as_ptr(d, cur + ptr, ptr, &bl) != HD_OK || as_ptr(d, desc + c->ucr_address, ptr, &addr) != HD_OK ||
@@ -57,6 +65,7 @@ static void read_ucrs(hd_dump *d, hh_heap *h, hd_heap_segment *sg, size_t *first
             HD_CORRUPT(d, "heap", desc, "segment 0x%llx: UCR descriptor 0x%llx describes 0x%llx+0x%llx, outside the segment or not page-aligned; ignored",
                        (unsigned long long)sg->address, (unsigned long long)desc, (unsigned long long)addr, (unsigned long long)size);
             hh_problem(d, h, "bad UCR descriptor at 0x%llx", (unsigned long long)desc);
+            sg->ucr_list_complete = -1;
         } else if ((u = vec_push(&h->ucrs)) != NULL) {
             u->descriptor = desc;
             u->address = addr;
@@ -73,6 +82,7 @@ static void read_ucrs(hd_dump *d, hh_heap *h, hd_heap_segment *sg, size_t *first
         prev = cur;
         if (as_ptr(d, cur, ptr, &cur) != HD_OK) break;
     }
+    if (sg->ucr_list_complete < 0) sg->ucr_list_complete = 0;
     qsort((hd_heap_ucr *)h->ucrs.data + *first, n, sizeof(hd_heap_ucr), cmp_ucr);
     for (i = 1; i < n; i++) {
         const hd_heap_ucr *a = VEC_AT(&h->ucrs, hd_heap_ucr, *first + i - 1), *b = VEC_AT(&h->ucrs, hd_heap_ucr, *first + i);
@@ -121,20 +131,34 @@ static int read_segment(hd_dump *d, hh_heap *h, uint64_t addr, hd_heap_segment *
     return 1;
 }
 
+static void fix_pointers(hh_heap *h)
+{
+    size_t i;
+    for (i = 0; i < h->segments.len; i++) {
+        hd_heap_segment *sg = VEC_AT(&h->segments, hd_heap_segment, i);
+        sg->ucrs = sg->ucr_count ? VEC_AT(&h->ucrs, hd_heap_ucr, *VEC_AT(&h->ucr_first, size_t, i)) : NULL;
+    }
+    h->pub.segments = h->segments.data;
+    h->pub.segment_count = h->segments.len;
+}
+
 void hh_read_segments(hd_dump *d, hh_heap *h)
 {
     const hl_common *c = h->c;
     unsigned ptr = c->ptr;
     uint64_t head = h->pub.address + h->lay->segment_list, cur, prev = head;
     hh_cycle cy;
-    vec firsts;
-    size_t i;
+    vec *firsts = &h->ucr_first;
     int have0 = 0;
-    vec_init(&firsts, sizeof(size_t));
     if (as_ptr(d, head, ptr, &cur) != HD_OK) cur = head;
     hh_cycle_init(&cy, head, d->lim.max_list);
-    while (cur != head) {
+    h->seglist_complete = 0;
+    for (;;) {
         uint64_t seg = cur - c->seg_list_entry, bl;
+        if (cur == head) {
+            h->seglist_complete = 1;
+            break;
+        }
         hd_heap_segment *sg;
         size_t *f;
         if (!cur || as_ptr(d, cur + ptr, ptr, &bl) != HD_OK) {
@@ -154,7 +178,7 @@ void hh_read_segments(hd_dump *d, hh_heap *h)
             break;
         }
         sg = vec_push(&h->segments);
-        f = vec_push(&firsts);
+        f = vec_push(firsts);
         if (!sg || !f) break;
         if (read_segment(d, h, seg, sg)) read_ucrs(d, h, sg, f);
         else *f = h->ucrs.len;
@@ -170,18 +194,32 @@ void hh_read_segments(hd_dump *d, hh_heap *h)
     if (!have0) {
         /* the heap's own segment must be walked even when the list lost it */
         hd_heap_segment *sg = vec_push(&h->segments);
-        size_t *f = vec_push(&firsts);
+        size_t *f = vec_push(firsts);
         if (sg && f) {
             HD_CORRUPT(d, "heap", head, "heap 0x%llx: segment 0 is not on SegmentList; walked anyway", (unsigned long long)h->pub.address);
             if (read_segment(d, h, h->pub.address, sg)) read_ucrs(d, h, sg, f);
             else *f = h->ucrs.len;
         }
     }
-    for (i = 0; i < h->segments.len; i++) {
-        hd_heap_segment *sg = VEC_AT(&h->segments, hd_heap_segment, i);
-        sg->ucrs = sg->ucr_count ? VEC_AT(&h->ucrs, hd_heap_ucr, *VEC_AT(&firsts, size_t, i)) : NULL;
-    }
-    vec_free(&firsts);
-    h->pub.segments = h->segments.data;
-    h->pub.segment_count = h->segments.len;
+    fix_pointers(h);
+}
+
+int hh_add_scanned_segment(hd_dump *d, hh_heap *h, uint64_t addr)
+{
+    hd_heap_segment *sg;
+    size_t *f, i;
+    for (i = 0; i < h->segments.len; i++)
+        if (VEC_AT(&h->segments, hd_heap_segment, i)->address == addr) return 0;
+    if (h->segments.len >= d->lim.max_segments) return 0;
+    sg = vec_push(&h->segments);
+    f = vec_push(&h->ucr_first);
+    if (!sg || !f) return 0;
+    if (read_segment(d, h, addr, sg)) read_ucrs(d, h, sg, f);
+    else *f = h->ucrs.len;
+    sg->found_by_scan = 1;
+    h->seglist_complete = 0;
+    HD_DIAG(d, HD_SEV_INFO, HD_ENOTFOUND, "heap", addr, "heap 0x%llx: segment 0x%llx found by the signature scan, not through SegmentList",
+            (unsigned long long)h->pub.address, (unsigned long long)addr);
+    fix_pointers(h);
+    return sg->readable;
 }

@@ -169,9 +169,50 @@ static void emit_damaged(hh_walk *w, int si, uint64_t from, uint64_t to)
     hh_emit(w, &b);
 }
 
-/* Walk the committed range [a, end) of segment SI. */
-static void walk_range(hh_walk *w, int si, uint64_t a, uint64_t end, int seg_start)
+/* Per-segment state: what the UCR list failed to tell (a cut list, §4.1). */
+typedef struct segctx {
+    int si;
+    int list_complete;
+    uint64_t missing_ucrs, missing_bytes;   /* NumberOfUnCommittedRanges/Pages minus the list */
+} segctx;
+
+/* A busy UnusedBytes-3 block ends a committed range: its user data is the descriptor of the UCR
+** that follows (§4.1, §4.3).  When that UCR is not on the list, learn it here.  Returns the end
+** of the UCR to skip to, or 0 to carry on. */
+static uint64_t discovered_ucr(hh_walk *w, segctx *sc, uint64_t e, uint64_t bend, uint64_t end)
 {
+    hd_dump *d = w->d;
+    const hl_common *c = w->h->c;
+    uint64_t desc = e + c->gran, ua, us;
+    if (as_ptr(d, desc + c->ucr_address, c->ptr, &ua) == HD_OK && as_ptr(d, desc + c->ucr_size, c->ptr, &us) == HD_OK) {
+        if (ua != bend || (us & 0xFFF) || us > end - ua) return 0;
+        if (sc->list_complete)
+            hh_damage(w, HD_SEV_WARN, HD_ECORRUPT, desc, "UCR 0x%llx+0x%llx (descriptor 0x%llx) ends a committed range but is not on the segment's UCR list",
+                      (unsigned long long)ua, (unsigned long long)us, (unsigned long long)desc);
+        if (sc->missing_ucrs) sc->missing_ucrs--;
+        sc->missing_bytes -= HD_MIN(sc->missing_bytes, us);
+        w->ucr_found_bytes += us;
+        return ua + us;
+    }
+    if (!sc->list_complete && sc->missing_ucrs == 1) {
+        /* the descriptor is not captured, but only one UCR is unaccounted for: its size is known */
+        us = sc->missing_bytes;
+        if (us > end - bend) return 0;
+        hh_damage(w, HD_SEV_INFO, HD_EUNMAPPED, desc, "UCR at 0x%llx inferred from NumberOfUnCommittedPages (0x%llx bytes; descriptor 0x%llx not captured)",
+                  (unsigned long long)bend, (unsigned long long)us, (unsigned long long)desc);
+        sc->missing_ucrs = 0;
+        sc->missing_bytes = 0;
+        w->ucr_found_bytes += us;
+        return bend + us;
+    }
+    return 0;
+}
+
+/* Walk the committed range [a, end) of a segment.  Returns END, or, when a UCR that the list
+** did not name turns up inside, where the walk must resume. */
+static uint64_t walk_range(hh_walk *w, segctx *sc, uint64_t a, uint64_t end, int seg_start)
+{
+    int si = sc->si;
     hd_dump *d = w->d;
     hh_heap *h = w->h;
     unsigned gran = h->c->gran;
@@ -201,8 +242,10 @@ static void walk_range(hh_walk *w, int si, uint64_t a, uint64_t end, int seg_sta
             if (cap == UINT64_MAX || cap >= end) to = end;
             else to = resync(d, h, &c, ((cap - h->c->entry_body) + gran - 1) & ~(uint64_t)(gran - 1), end);
             w->t.missing_bytes += to - e;
-            hh_damage(w, HD_SEV_WARN, HD_EUNMAPPED, e, "committed heap memory 0x%llx-0x%llx is not captured in the dump (walk resumes at 0x%llx)",
-                      (unsigned long long)e, (unsigned long long)(cap < to ? cap : to), (unsigned long long)to);
+            hh_damage(w, HD_SEV_WARN, HD_EUNMAPPED, e, "heap memory from 0x%llx is not captured in the dump (block header at 0x%llx); 0x%llx bytes skipped, walk resumes at 0x%llx",
+                      (unsigned long long)(e + hd_captured_at(d, e)), (unsigned long long)e, (unsigned long long)(to - e),
+                      (unsigned long long)to);
+            w->incomplete = 1;
             e = to;
             have_prev = 0;
             continue;
@@ -254,27 +297,43 @@ static void walk_range(hh_walk *w, int si, uint64_t a, uint64_t end, int seg_sta
     next:
         prev = x.size;
         have_prev = 1;
+        if (x.unused == 0x03 && (x.flags & HL_ENTRY_BUSY) && e + units * gran < end) {
+            uint64_t r = discovered_ucr(w, sc, e, e + units * gran, end);
+            if (r) {
+                e += units * gran;
+                if (e > released) as_release(d, released, e - released);
+                return r;
+            }
+        }
         e += units * gran;
     }
     if (e > released) as_release(d, released, e - released);
+    return end;
 }
 
 static void walk_segment(hh_walk *w, int si)
 {
     const hd_heap_segment *sg = &w->h->pub.segments[si];
-    uint64_t cur = sg->address;
+    uint64_t cur = sg->address, listed = 0;
     size_t i;
     int start = 1;
+    segctx sc;
     if (!sg->readable) return;
-    for (i = 0; i < sg->ucr_count && !w->stop; i++) {
-        const hd_heap_ucr *u = &sg->ucrs[i];
-        if (u->address > cur) {
-            walk_range(w, si, cur, u->address, start);
+    for (i = 0; i < sg->ucr_count; i++) listed += sg->ucrs[i].size;
+    sc.si = si;
+    sc.list_complete = sg->ucr_list_complete;
+    sc.missing_ucrs = sg->uncommitted_ranges > sg->ucr_count ? sg->uncommitted_ranges - sg->ucr_count : 0;
+    sc.missing_bytes = (uint64_t)sg->uncommitted_pages * 0x1000 > listed ? (uint64_t)sg->uncommitted_pages * 0x1000 - listed : 0;
+    if (!sg->ucr_list_complete) w->incomplete = 1;
+    for (i = 0; i <= sg->ucr_count && !w->stop; i++) {
+        uint64_t end = i < sg->ucr_count ? sg->ucrs[i].address : sg->last_valid_entry;
+        while (cur < end && !w->stop) {
+            uint64_t r = walk_range(w, &sc, cur, end, start);
             start = 0;
+            cur = r;
         }
-        if (u->address + u->size > cur) cur = u->address + u->size;
+        if (i < sg->ucr_count && sg->ucrs[i].address + sg->ucrs[i].size > cur) cur = sg->ucrs[i].address + sg->ucrs[i].size;
     }
-    if (cur < sg->last_valid_entry && !w->stop) walk_range(w, si, cur, sg->last_valid_entry, start);
 }
 
 /* ---- VirtualAlloc'd blocks (§5) ---------------------------------------------------------- */
@@ -301,6 +360,7 @@ static void walk_virtual(hh_walk *w)
             hh_damage(w, cur ? HD_SEV_WARN : HD_SEV_ERROR, cur ? HD_EUNMAPPED : HD_ECORRUPT, cur,
                       "VirtualAllocdBlocks entry 0x%llx %s; the rest of the list is lost", (unsigned long long)cur,
                       cur ? "is not captured" : "is NULL");
+            w->va_incomplete = 1;
             break;
         }
         if (bl != prev)
@@ -426,8 +486,9 @@ static void check_free_lists(hh_walk *w)
         hh_entry x;
         const hd_heap_segment *sg;
         if (!cur || as_ptr(d, cur + ptr, ptr, &bl) != HD_OK) {
-            hh_damage(w, cur ? HD_SEV_WARN : HD_SEV_ERROR, cur ? HD_EUNMAPPED : HD_ECORRUPT, cur, "FreeLists entry 0x%llx %s; free-list check incomplete",
+            hh_damage(w, cur ? HD_SEV_INFO : HD_SEV_ERROR, cur ? HD_EUNMAPPED : HD_ECORRUPT, cur, "FreeLists entry 0x%llx %s; free-list check incomplete",
                       (unsigned long long)cur, cur ? "is not captured" : "is NULL");
+            w->freelist_incomplete = 1;
             bad = 1;
             break;
         }
@@ -457,8 +518,10 @@ static void check_free_lists(hh_walk *w)
     }
     free(sorted);
     w->t.free_list_entries = n;
-    hh_add_check(h, "free blocks on _HEAP.FreeLists == free blocks walked", w->t.free_blocks, n, 0);
-    hh_add_check(h, "bytes on _HEAP.FreeLists == free bytes walked", w->t.free_bytes, sum * c->gran, 0);
+    hh_add_check(h, "free blocks on _HEAP.FreeLists == free blocks walked", w->t.free_blocks, n,
+                 w->incomplete || w->freelist_incomplete ? HH_CHECK_INCOMPLETE : 0);
+    hh_add_check(h, "bytes on _HEAP.FreeLists == free bytes walked", w->t.free_bytes, sum * c->gran,
+                 w->incomplete || w->freelist_incomplete ? HH_CHECK_INCOMPLETE : 0);
     if (!sorted_ok)
         hh_damage(w, HD_SEV_WARN, HD_ECORRUPT, head, "FreeLists is not sorted by size");
     (void)bad;
