@@ -460,6 +460,11 @@ typedef struct hd_heap {
     uint64_t virtual_alloc_list;   /* address of _HEAP.VirtualAllocdBlocks */
     uint64_t ucr_list, free_lists, segment_list;   /* addresses of the list heads */
     uint16_t process_heaps_list_index;
+    uint64_t segment_reserve, segment_commit;              /* bytes */
+    uint64_t decommit_block_threshold, decommit_total_threshold;
+    uint64_t maximum_allocation_size, lock_variable, blocks_index;
+    uint32_t interceptor;      /* 1 = +ust stack trace interceptor (§7.2) */
+    uint64_t user_context;     /* 24H2: head of the heap descriptor chain (§1.4), else 0 */
     int has_counters;
     hd_heap_counters counters;
     const hd_heap_segment *segments;

@@ -100,6 +100,9 @@ int cmd_address(int argc, char **argv);
 /* heap commands */
 int cmd_heaps(int argc, char **argv);
 int cmd_check(int argc, char **argv);
+int cmd_heap(int argc, char **argv);
+int cmd_blocks(int argc, char **argv);
+int cmd_stat(int argc, char **argv);
 /* stack commands */
 
 #endif

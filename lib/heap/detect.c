@@ -286,6 +286,15 @@ static void read_header(hd_dump *d, hh_heap *h)
     as_u16(d, a + L->process_heaps_list_index, &h->pub.process_heaps_list_index);
     as_ptr(d, a + L->commit_routine, ptr, &h->commit_routine);
     as_ptr(d, a + L->blocks_index, ptr, &h->blocks_index);
+    h->pub.blocks_index = h->blocks_index;
+    as_ptr(d, a + L->segment_reserve, ptr, &h->pub.segment_reserve);
+    as_ptr(d, a + L->segment_commit, ptr, &h->pub.segment_commit);
+    as_ptr(d, a + L->decommit_block, ptr, &h->pub.decommit_block_threshold);
+    as_ptr(d, a + L->decommit_total, ptr, &h->pub.decommit_total_threshold);
+    as_ptr(d, a + L->max_alloc_size, ptr, &h->pub.maximum_allocation_size);
+    as_ptr(d, a + L->lock_variable, ptr, &h->pub.lock_variable);
+    as_u32(d, a + L->interceptor, &h->pub.interceptor);
+    if (L->user_context != HL_NA) as_ptr(d, a + L->user_context, ptr, &h->pub.user_context);
     if (L->pointer_key != HL_NA) as_ptr(d, a + L->pointer_key, ptr, &h->pointer_key);
     h->pub.virtual_alloc_list = a + L->virtual_allocd_blocks;
     h->pub.ucr_list = a + L->ucr_list;

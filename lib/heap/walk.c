@@ -381,6 +381,7 @@ static void walk_virtual(hh_walk *w)
             goto next;
         }
         hh_decode(h, p, &x);
+        x.prev = rd_le16(p + 4);   /* the BusyBlock keeps PreviousSize raw 0 (§3.2, verified on fizzbuzz) */
         fill_hdr(&b, &x);
         b.commit_size = commit;
         b.reserve_size = reserve;
