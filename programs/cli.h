@@ -101,6 +101,7 @@ int cmd_address(int argc, char **argv);
 int cmd_heaps(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_heap(int argc, char **argv);
+int cmd_dt(int argc, char **argv);
 int cmd_blocks(int argc, char **argv);
 int cmd_stat(int argc, char **argv);
 /* stack commands */
