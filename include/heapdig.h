@@ -72,6 +72,7 @@ typedef struct hd_limits {
     uint64_t max_blocks;         /* blocks walked per heap */
     uint32_t max_diags;          /* diagnostics kept (further ones are only counted) */
     uint32_t max_stack_depth;    /* frames read per allocation stack */
+    uint32_t max_handles;        /* HandleDataStream descriptors */
 } hd_limits;
 
 HD_API void hd_limits_default(hd_limits *lim);
@@ -196,14 +197,49 @@ typedef struct hd_sysinfo {
 HD_API const hd_sysinfo *hd_sysinfo_get(const hd_dump *d);
 HD_API const char *hd_arch_name(hd_arch a);   /* "x86", "x64", "arm", "arm64", "unknown" */
 
+/* MiscInfoStream, every size: MINIDUMP_MISC_INFO (24 bytes), _2 (44), _3 (232), _4 (832),
+** _5 (1364).  A field is filled only when the stream is long enough for it and Flags1 says it is
+** valid (the has_* members). */
 typedef struct hd_miscinfo {
     int present;
     uint32_t size_of_info, flags1;
     int has_pid;  uint32_t pid;
-    int has_times; uint32_t create_time, user_time, kernel_time;
+    int has_times; uint32_t create_time, user_time, kernel_time;   /* time_t; seconds */
     int has_build_string; const char *build_string;   /* MISC_INFO_4+: "7601.24214.amd64fre..." */
+    unsigned level;            /* 1..5: which MINIDUMP_MISC_INFO_N the size matches (0 if odd) */
+    int has_power;             /* MISC_INFO_2: processor power information */
+    uint32_t processor_max_mhz, processor_current_mhz, processor_mhz_limit;
+    uint32_t processor_max_idle_state, processor_current_idle_state;
+    int has_integrity; uint32_t process_integrity_level;    /* MISC_INFO_3 */
+    int has_execute_flags; uint32_t process_execute_flags;
+    int has_protected; uint32_t protected_process;
+    int has_timezone; uint32_t time_zone_id; int32_t time_zone_bias;
+    const char *time_zone_name;                           /* StandardName, or "" */
+    const char *dbg_bld_str;                              /* MISC_INFO_4 DbgBldStr, or "" */
+    int has_process_cookie; uint32_t process_cookie;     /* MISC_INFO_5 */
 } hd_miscinfo;
 HD_API const hd_miscinfo *hd_miscinfo_get(const hd_dump *d);
+
+/* ExceptionStream (MINIDUMP_EXCEPTION_STREAM). */
+typedef struct hd_exception {
+    int present;
+    uint32_t thread_id;
+    uint32_t code, flags;            /* 0xC0000005 = access violation, ... */
+    uint64_t record, address;
+    uint32_t nparams;                /* at most 15 */
+    uint64_t params[15];
+} hd_exception;
+HD_API const hd_exception *hd_exception_get(const hd_dump *d);
+
+/* HandleDataStream (MINIDUMP_HANDLE_DESCRIPTOR and _2). */
+typedef struct hd_handle {
+    uint64_t handle;
+    const char *type_name;           /* "File", "Event", ... or "" */
+    const char *object_name;         /* or "" */
+    uint32_t attributes, granted_access, handle_count, pointer_count;
+} hd_handle;
+HD_API size_t hd_handle_count(const hd_dump *d);
+HD_API const hd_handle *hd_handle_at(const hd_dump *d, size_t i);
 
 /* ------------------------------------------------------------------------------------------ */
 /* Captured memory: a read-only virtual address space over MemoryList / Memory64List.          */
@@ -226,6 +262,8 @@ HD_API hd_err hd_read(const hd_dump *d, uint64_t va, void *buf, size_t len, size
 HD_API const uint8_t *hd_view(const hd_dump *d, uint64_t va, size_t len);
 /* Bytes captured contiguously starting at VA (0 when VA is not captured). */
 HD_API uint64_t hd_captured_at(const hd_dump *d, uint64_t va);
+/* Bytes of [va, va+size) that are captured, contiguous or not (O(log n + ranges in it)). */
+HD_API uint64_t hd_captured_in(const hd_dump *d, uint64_t va, uint64_t size);
 
 /* ------------------------------------------------------------------------------------------ */
 /* Memory regions (MemoryInfoList), as !address sees them.                                     */
@@ -263,6 +301,13 @@ typedef struct hd_thread {
     const char *name;                    /* ThreadNames stream, or "" */
     int has_info;                        /* ThreadInfoList entry present */
     uint64_t start_address, create_time;
+    /* ThreadInfoList (MINIDUMP_THREAD_INFO), when has_info */
+    uint32_t dump_flags, dump_error, exit_status;
+    uint64_t exit_time, kernel_time, user_time, affinity;
+    /* The stack allocation (every region with the stack's AllocationBase: reserved, guard and
+    ** committed parts) from the MemoryInfoList; 0 when unknown.  Filled by hd_process_get(). */
+    uint64_t stack_region_base, stack_region_size;
+    uint64_t stack_region_base32, stack_region_size32;   /* WoW64: the 32-bit stack */
 } hd_thread;
 
 HD_API size_t hd_thread_count(const hd_dump *d);
@@ -288,6 +333,64 @@ HD_API const hd_module *hd_module_at(const hd_dump *d, size_t i);   /* sorted by
 HD_API const hd_module *hd_module_find(const hd_dump *d, uint64_t va);
 HD_API size_t hd_unloaded_module_count(const hd_dump *d);
 HD_API const hd_module *hd_unloaded_module_at(const hd_dump *d, size_t i);
+
+/* PE image of a module, read from the image bytes captured in the dump (lib/proc/pe.c):
+** headers, section table, export directory and the CodeView debug record.  Everything is
+** optional: a dump may hold the headers only (MiniDumpWithModuleHeaders), the whole image (full
+** memory) or nothing; each part says whether it was read. */
+#define HD_SCN_CNT_CODE     0x00000020u
+#define HD_SCN_MEM_EXECUTE  0x20000000u
+#define HD_SCN_MEM_READ     0x40000000u
+#define HD_SCN_MEM_WRITE    0x80000000u
+
+typedef struct hd_pe_section {
+    char name[9];              /* NUL-terminated, 8 characters at most (".text") */
+    uint32_t rva;              /* VirtualAddress */
+    uint32_t vsize;            /* VirtualSize (SizeOfRawData when VirtualSize is 0) */
+    uint32_t raw_size;         /* SizeOfRawData */
+    uint32_t characteristics;  /* HD_SCN_* bits and the rest of IMAGE_SCN_* */
+} hd_pe_section;
+
+typedef struct hd_pe_export {
+    uint32_t rva;              /* from AddressOfFunctions */
+    uint32_t ordinal;          /* biased ordinal (Base + index), as dumpbin prints it */
+    const char *name;          /* NULL for an export by ordinal only */
+    const char *forwarder;     /* "NTDLL.RtlAllocateHeap" when forwarded, else NULL */
+} hd_pe_export;
+
+typedef struct hd_pe {
+    int headers;               /* 1 when the DOS and NT headers were read */
+    uint16_t machine;          /* IMAGE_FILE_MACHINE_*: 0x14c x86, 0x8664 x64, 0xaa64 arm64 */
+    uint16_t magic;            /* 0x10b PE32, 0x20b PE32+ */
+    uint16_t characteristics, subsystem, dll_characteristics;
+    uint32_t timestamp, size_of_image, size_of_headers, checksum, entry_rva;
+    uint64_t image_base;       /* preferred base from the optional header */
+    size_t section_count;      /* sections read (0 when the table is not captured) */
+    const hd_pe_section *sections;
+    /* export directory */
+    int has_exports;           /* the image has an export directory */
+    int exports_read;          /* ... and it was captured and parsed (maybe partly, see below) */
+    const char *export_dll;    /* Name field of the directory ("KERNEL32.dll"), "" if unread */
+    uint32_t export_base;      /* ordinal Base */
+    size_t export_count;       /* exports kept: every non-null AddressOfFunctions entry */
+    const hd_pe_export *exports;   /* sorted by rva (then by name) */
+    uint32_t exports_unreadable;   /* entries or names not captured in the dump */
+    /* IMAGE_DEBUG_TYPE_CODEVIEW "RSDS" record from the debug directory */
+    int has_codeview;
+    uint8_t cv_guid[16];
+    uint32_t cv_age;
+    const char *cv_pdb_name;   /* "" when absent */
+} hd_pe;
+
+/* The PE image of module M (parsed once, cached; M from hd_module_at/hd_module_find of the same
+** dump, or an unloaded module).  Never NULL for a valid M: an image whose headers are not
+** captured has headers == 0.  Problems found in a captured image are diagnostics (area "pe"). */
+HD_API const hd_pe *hd_module_pe(hd_dump *d, const hd_module *m);
+/* Section containing RVA, or NULL. */
+HD_API const hd_pe_section *hd_pe_section_find(const hd_pe *pe, uint32_t rva);
+/* The export a code address belongs to, as WinDbg does without symbols: the nearest export at
+** or below RVA that is not a forwarder and lies in the same section as RVA.  NULL when none. */
+HD_API const hd_pe_export *hd_pe_export_find(const hd_pe *pe, uint32_t rva);
 
 /* ------------------------------------------------------------------------------------------ */
 /* Process model: PEB "views".  A native dump has one; a 64-bit dump of a WoW64 process has     */
@@ -316,6 +419,11 @@ typedef struct hd_peb {
     uint64_t read_only_shared_memory_base;
     uint32_t os_major, os_minor;
     uint16_t os_build;
+    /* Other PEB pointers to shared memory (address map "Other"); 0 when NULL or unreadable. */
+    uint64_t process_parameters, api_set_map, read_only_static_server_data;
+    uint64_t ansi_code_page_data, oem_code_page_data, unicode_case_table_data;
+    uint64_t gdi_shared_handle_table, activation_context_data;
+    uint64_t system_default_activation_context_data;
 } hd_peb;
 
 typedef struct hd_process {
@@ -333,7 +441,84 @@ HD_API const char *hd_gflags_string(uint32_t flags, char *buf, size_t size);
 /* ------------------------------------------------------------------------------------------ */
 /* Address map: every region with its usage, as !address classifies it (lib/analyze/usage.c).  */
 /* ------------------------------------------------------------------------------------------ */
-/* (section owned by the address-map work; see docs/ARCHITECTURE.md) */
+/* The address map has one area per memory region (MemoryInfoList entry; without that stream,
+** per captured range), in address order, each with the usage !address would give it:
+**   Free       MEM_FREE
+**   Image      MEM_IMAGE (the module, when the module list has it)
+**   PEB / TEB  regions holding a PEB / TEB of any view (64-bit and WoW64 32-bit)
+**   Stack      every region of a thread stack's allocation (reserved, guard, committed; both views)
+**   Heap       every region of a heap's allocation: the PEB-listed heap handles, plus the ranges
+**              that the heap walker reports with hd_addrmap_mark_heap()
+**   Other      known system regions: KUSER_SHARED_DATA, PEB-referenced shared memory (read-only
+**              shared memory, NLS tables, API set map, activation context data, GDI table)
+**   <unknown>  the rest (private or mapped memory nobody claims)
+** Usage is decided by that precedence (Free, Image, PEB, TEB, Stack, Heap, Other, unknown).
+** Built lazily by the first call that needs it; rebuilt after hd_addrmap_mark_heap(). */
+typedef enum hd_usage {
+    HD_USAGE_FREE = 0, HD_USAGE_IMAGE = 1, HD_USAGE_PEB = 2, HD_USAGE_TEB = 3, HD_USAGE_STACK = 4,
+    HD_USAGE_HEAP = 5, HD_USAGE_OTHER = 6, HD_USAGE_UNKNOWN = 7
+} hd_usage;
+#define HD_USAGE_COUNT 8
+
+/* "Free", "Image", "PEB", "TEB", "Stack", "Heap", "Other", "<unknown>" (WinDbg's names). */
+HD_API const char *hd_usage_name(hd_usage u);
+
+typedef struct hd_area {
+    uint64_t base, size;             /* the region (state/type/protect as in hd_region) */
+    uint64_t alloc_base;
+    uint32_t alloc_protect, state, protect, type;   /* type 0: unknown (no MemoryInfoList) */
+    hd_usage usage;
+    const char *detail;              /* WinDbg-style detail: "[User Shared Data]", "[ID: 0; Handle:
+                                        0x500000; 64-bit PEB]", "[~0; 1a2c; 32-bit]", a module path, "" */
+    const hd_module *module;         /* Image: the module mapped here (NULL if not listed) */
+    const hd_thread *thread;         /* Stack / TEB: the owning thread */
+    uint64_t heap;                   /* Heap: the heap handle (0 when the walker gave none) */
+    unsigned ptr_size;               /* 4 or 8: the view the owner belongs to (PEB/TEB/Stack/Heap); 0 */
+    uint64_t captured;               /* bytes of the region captured in the dump */
+} hd_area;
+
+HD_API size_t hd_area_count(hd_dump *d);
+HD_API const hd_area *hd_area_at(hd_dump *d, size_t i);        /* sorted by base */
+HD_API const hd_area *hd_area_find(hd_dump *d, uint64_t va);   /* area containing VA, or NULL */
+
+/* For the heap walker: mark [base, base+size) as belonging to heap HEAP (a segment, a
+** VirtualAlloc'd block, ...).  Every region overlapping a range, and every region of an allocation
+** that a range starts at, becomes Heap (unless Free, Image, PEB, TEB or Stack).  Ranges add up over
+** calls; where ranges overlap, the one with the lower base (then the larger) keeps the overlap.  detail may be
+** NULL ("Segment", "VirtualAlloc" ...; copied).  The map is rebuilt on next use: hd_area and
+** hd_addr_summary contents obtained before the call change. */
+typedef struct hd_heap_range {
+    uint64_t base, size;
+    uint64_t heap;                   /* owning heap handle */
+    unsigned ptr_size;               /* 4 or 8 */
+    const char *detail;              /* e.g. "Segment", "VirtualAlloc"; may be NULL */
+} hd_heap_range;
+HD_API hd_err hd_addrmap_mark_heap(hd_dump *d, const hd_heap_range *ranges, size_t n);
+
+/* !address -summary.  Sizes in bytes.  busy = every non-free area; total = every area (free
+** included): WinDbg's %ofBusy is size / busy, %ofTotal is size / total. */
+typedef struct hd_usage_sum { uint64_t regions, size; } hd_usage_sum;
+typedef struct hd_protect_sum { uint32_t protect; uint64_t regions, size; } hd_protect_sum;
+
+typedef struct hd_addr_summary {
+    int from_memory_info;            /* 0: areas are the captured ranges (no MemoryInfoList) */
+    uint64_t total, busy;
+    hd_usage_sum usage[HD_USAGE_COUNT];          /* indexed by hd_usage */
+    hd_usage_sum state_commit, state_reserve, state_free;
+    hd_usage_sum state_unknown;                   /* busy areas with another State (damage) */
+    hd_usage_sum type_private, type_mapped, type_image, type_unknown;   /* busy areas only */
+    size_t protect_count;                         /* committed areas by Protect, largest first */
+    const hd_protect_sum *protect;
+    const hd_area *largest[HD_USAGE_COUNT];       /* largest area per usage, NULL if none */
+} hd_addr_summary;
+
+/* Never NULL for an open dump (all zero when it has no regions). */
+HD_API const hd_addr_summary *hd_addr_summary_get(hd_dump *d);
+/* "PAGE_READWRITE", "PAGE_EXECUTE_READ | PAGE_GUARD", ...; "" for 0.  Writes into buf. */
+HD_API const char *hd_protect_name(uint32_t protect, char *buf, size_t size);
+/* "MEM_COMMIT" / "MEM_RESERVE" / "MEM_FREE", "MEM_PRIVATE" / "MEM_MAPPED" / "MEM_IMAGE"; "" else */
+HD_API const char *hd_state_name(uint32_t state);
+HD_API const char *hd_type_name(uint32_t type);
 
 /* ------------------------------------------------------------------------------------------ */
 /* Heaps: discovery, classification, walking (lib/heap).                                       */
@@ -577,7 +762,88 @@ HD_API hd_err hd_dt(hd_dump *d, const char *type, uint64_t addr, unsigned ptr_si
 /* ------------------------------------------------------------------------------------------ */
 /* Allocation stacks and symbols (lib/stack, lib/sym).                                         */
 /* ------------------------------------------------------------------------------------------ */
-/* (section owned by the stack/symbol work) */
+/* Allocation stacks (lib/stack).  The heap walker reports, per block, where its allocation
+** stack is recorded (a scheme and a reference, detected per block, not per Windows version);
+** this layer reads the frames:
+**   +ust prefix record pointer (reference §7.2/§7.3): a trace record {Next, Hash u32, Depth u32,
+**       Frames[]}; a classic _RTL_STACK_TRACE_ENTRY at that address is accepted too;
+**   AllocatorBackTraceIndex (§3.6, §7.1): an entry of the classic _STACK_TRACE_DATABASE, which
+**       is located without symbols by scanning private allocations for a self-consistent header;
+**   page heap StackTrace pointer (§8.5): a classic entry (a trace record is accepted too).
+** Each distinct reference is resolved once; equal records share one hd_stack.                   */
+typedef struct hd_stack {
+    uint32_t id;               /* dense: 0 .. hd_stack_count() - 1, in order of first use */
+    int scheme;                /* hd_stack_scheme of the reference first resolved to it */
+    uint64_t ref;              /* that reference (record pointer, index or DPH pointer) */
+    uint64_t record;           /* address the frames were read from */
+    uint32_t depth;            /* number of frames */
+    const uint64_t *frames;    /* return addresses, innermost first */
+} hd_stack;
+
+/* Frames for stack reference REF of scheme SCHEME (1 +ust record, 2 trace index, 3 page heap)
+** in a heap of pointer size PTR_SIZE.  HD_ENOTFOUND for scheme 0; HD_ECORRUPT / HD_EUNMAPPED /
+** HD_ENOTFOUND when the reference cannot be resolved (one diagnostic per distinct reference). */
+HD_API hd_err hd_stack_resolve(hd_dump *d, int scheme, uint64_t ref, unsigned ptr_size, const hd_stack **out);
+HD_API size_t hd_stack_count(const hd_dump *d);
+HD_API const hd_stack *hd_stack_at(const hd_dump *d, size_t id);
+
+/* Symbols.  A code address is named, best source first:
+**   1. a public or procedure symbol (static functions included) of a local PDB whose GUID and
+**      age match the module's CodeView record (module list, else the image's debug directory);
+**   2. the nearest export of the image captured in the dump (hd_pe_export_find rules);
+**   3. the module and the offset from its base;
+**   4. outside every module: the address, and the kind of memory it is in.
+** The canonical text of a frame (hd_frame.text) is what JSON output and stack matching use:
+**   "halcon!HXmalloc+0x8b"   module = file name without its extension, as in the ModuleList;
+**                            offset in lowercase hex without leading zeros; no "+0x0"
+**   "halcon+0x1d2e0"         no name known
+**   "0x7fe83e3bcf6"          outside every module
+** PDBs are looked for only in local directories (never on the network).                      */
+
+/* Add symbol search directories, in _NT_SYMBOL_PATH syntax: elements separated by ';'; a plain
+** element is a directory; "srv*CACHE*URL", "symsrv*DLL*CACHE*URL" and "cache*DIR" contribute
+** their local directories and their URLs are ignored.  Each directory is searched in the
+** symstore layouts (DIR/name.pdb/GUIDAGE/name.pdb, and the two-tier DIR/na/name.pdb/GUIDAGE/...)
+** and flat (DIR/name.pdb).  Call before symbolizing; may be called several times. */
+HD_API hd_err hd_sym_add_path(hd_dump *d, const char *path);
+
+typedef enum hd_sym_source {
+    HD_SYM_NONE = 0,      /* outside every module */
+    HD_SYM_MODULE = 1,    /* inside a module, no name: module+0xrva */
+    HD_SYM_EXPORT = 2,    /* named from the image's export table */
+    HD_SYM_PDB = 3        /* named from a matching PDB */
+} hd_sym_source;
+
+typedef struct hd_frame {
+    uint64_t address;
+    hd_sym_source source;
+    const hd_module *module;   /* NULL outside every module */
+    const char *module_name;   /* "halcon"; "" outside modules */
+    const char *function;      /* NULL unless source is EXPORT or PDB */
+    uint64_t offset;           /* from function, or from the module base (MODULE) */
+    const char *text;          /* canonical text (see above) */
+    /* Outside modules: what the memory is ("private executable memory", "thread 3 stack",
+    ** "not in any region"); "" inside modules. */
+    const char *region;
+    int jit;                   /* private executable memory: likely JIT-compiled (.NET) code */
+} hd_frame;
+
+/* Name ADDR (results are cached: the same address gives the same pointer until hd_close). */
+HD_API hd_err hd_symbolize(hd_dump *d, uint64_t addr, const hd_frame **out);
+
+/* What symbol sources a module has (searches the symbol path once, on first use). */
+typedef struct hd_module_syms {
+    int pdb;                   /* 1 when a matching PDB was loaded */
+    const char *pdb_path;      /* the file used, or "" */
+    size_t pdb_symbols;        /* code symbols read from it */
+    size_t exports;            /* exports of the captured image */
+    const char *note;          /* why there is no PDB ("no CodeView record", "not found in the
+                                  symbol path", "x.pdb found but its GUID/age differ", ...) or "" */
+} hd_module_syms;
+HD_API const hd_module_syms *hd_module_symbols(hd_dump *d, const hd_module *m);
+/* The symstore directory name of a PDB identity: GUID as 32 uppercase hex digits (Data1, Data2,
+** Data3 as numbers, Data4 as bytes) followed by the age in hex without leading zeros. */
+HD_API const char *hd_symstore_id(const uint8_t guid[16], uint32_t age, char buf[48]);
 
 /* ------------------------------------------------------------------------------------------ */
 /* Summaries: top, diff (lib/analyze).                                                         */
