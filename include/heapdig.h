@@ -722,6 +722,8 @@ typedef int (*hd_block_cb)(void *user, const hd_block *b);
 ** pass, no allocation per block.  LFH blocks follow their UserBlocks container (kind internal).
 ** HD_EUNSUPPORTED for heaps that are not NT heaps.  Damage becomes diagnostics (once per heap). */
 HD_API hd_err hd_heap_walk(hd_dump *d, const hd_heap *h, hd_block_cb cb, void *user);
+/* Only the VirtualAlloc'd blocks of H (the VirtualAllocdBlocks list; cheap: no segment walk). */
+HD_API hd_err hd_heap_walk_virtual(hd_dump *d, const hd_heap *h, hd_block_cb cb, void *user);
 /* Walk H once (if not done yet) to fill totals, checks, LFH buckets, problems. */
 HD_API hd_err hd_heap_analyze(hd_dump *d, const hd_heap *h);
 /* The block containing VA (header or user data) in any NT heap, like !heap -p -a.  HD_ENOTFOUND
@@ -729,6 +731,12 @@ HD_API hd_err hd_heap_analyze(hd_dump *d, const hd_heap *h);
 HD_API hd_err hd_heap_block_at(hd_dump *d, uint64_t va, hd_block *out);
 
 HD_API const char *hd_block_kind_name(hd_block_kind k);   /* "backend", "lfh", ... */
+
+/* Attribute heap memory in the address map (hd_addrmap_mark_heap, lib/analyze/heapmap.c): every
+** segment (its whole reservation) and every VirtualAlloc'd block (entry, ReserveSize) of the NT
+** and page heaps the process owns, including heaps found only by the scan.  Heaps mapped from
+** elsewhere (the CSRSS shared heap) are not the process' heap memory and are left alone.  Idempotent. */
+HD_API hd_err hd_addrmap_mark_heaps(hd_dump *d);
 HD_API const char *hd_heap_flags_string(uint32_t flags, char *buf, size_t size);  /* "HEAP_GROWABLE ..." */
 
 /* ---- symbol-less `dt`: heapdig's own layouts of the structures it reads ---------------------- */

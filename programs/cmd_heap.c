@@ -122,7 +122,7 @@ static void print_text(hd_dump *d, const hd_heap *h, collect *c)
         }
     printf("FreeLists at %s: %" PRIu64 " entries; walk: %" PRIu64 " free blocks, %" PRIu64 " bytes, largest %" PRIu64 "\n",
            fmt_addr_pad(a, h->free_lists, ptr), h->totals.free_list_entries, c->free_blocks, c->free_bytes, c->largest_free);
-    qsort(c->fs, c->nfs, sizeof *c->fs, cmp_fsz);
+    if (c->nfs) qsort(c->fs, c->nfs, sizeof *c->fs, cmp_fsz);
     for (i = 0; i < c->nfs; i++)
         printf("    0x%-6" PRIx64 " bytes x %" PRIu64 "\n", c->fs[i].size, c->fs[i].count);
     if (h->front_end_type == 2) {

@@ -394,7 +394,7 @@ static void build(hd_dump *d, struct hd_heapset *s)
         h->pub.problems = h->problems.data;
         h->pub.problem_count = h->problems.len;
     }
-    qsort(s->heaps.data, s->heaps.len, sizeof(hh_heap *), cmp_heap);
+    hd_sort(s->heaps.data, s->heaps.len, sizeof(hh_heap *), cmp_heap);
     for (i = 0; i < s->heaps.len; i++) (*VEC_AT(&s->heaps, hh_heap *, i))->pub.index = i;
 }
 

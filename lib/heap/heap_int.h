@@ -50,6 +50,7 @@ struct hd_heapset {
     int built;
     vec heaps;                     /* hh_heap * (each allocated once: stable addresses) */
     vec dt_rows;                   /* hd_dt_row of the last hd_dt call */
+    int addrmap_marked;            /* hd_addrmap_mark_heaps done (lib/analyze/heapmap.c) */
 };
 
 static inline hh_heap *hh_of(const hd_heap *h) { return (hh_heap *)(uintptr_t)h; }
@@ -101,6 +102,7 @@ typedef struct hh_walk {
     hd_block_cb cb;
     void *user;
     int stop;                      /* the callback asked to stop */
+    int quiet;                     /* record no damage (a partial walk for another purpose) */
     uint64_t event_no;             /* damage events met so far (see events_recorded) */
     hd_heap_totals t;
     /* LFH bookkeeping for the reconciliation */

@@ -83,7 +83,7 @@ static void read_ucrs(hd_dump *d, hh_heap *h, hd_heap_segment *sg, size_t *first
         if (as_ptr(d, cur, ptr, &cur) != HD_OK) break;
     }
     if (sg->ucr_list_complete < 0) sg->ucr_list_complete = 0;
-    qsort((hd_heap_ucr *)h->ucrs.data + *first, n, sizeof(hd_heap_ucr), cmp_ucr);
+    if (n) hd_sort((hd_heap_ucr *)h->ucrs.data + *first, n, sizeof(hd_heap_ucr), cmp_ucr);
     for (i = 1; i < n; i++) {
         const hd_heap_ucr *a = VEC_AT(&h->ucrs, hd_heap_ucr, *first + i - 1), *b = VEC_AT(&h->ucrs, hd_heap_ucr, *first + i);
         if (a->address + a->size > b->address)

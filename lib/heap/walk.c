@@ -38,7 +38,7 @@ void hh_damage(hh_walk *w, hd_severity sev, hd_err code, uint64_t addr, const ch
 {
     w->event_no++;
     if (sev >= HD_SEV_WARN) w->partial = 1;
-    if (w->event_no > w->h->events_recorded) {
+    if (!w->quiet && w->event_no > w->h->events_recorded) {
         char msg[512];
         va_list ap;
         va_start(ap, fmt);
@@ -479,7 +479,7 @@ static void check_free_lists(hh_walk *w)
     sorted = malloc((h->pub.segment_count ? h->pub.segment_count : 1) * sizeof *sorted);
     if (!sorted) return;
     for (i = 0; i < h->pub.segment_count; i++) sorted[i] = &h->pub.segments[i];
-    qsort(sorted, h->pub.segment_count, sizeof *sorted, cmp_seg);
+    hd_sort(sorted, h->pub.segment_count, sizeof *sorted, cmp_seg);
     if (as_ptr(d, head, ptr, &cur) != HD_OK) { free(sorted); return; }
     hh_cycle_init(&cy, head, d->lim.max_list);
     while (cur != head) {
@@ -576,6 +576,24 @@ hd_err hd_heap_walk(hd_dump *d, const hd_heap *h, hd_block_cb cb, void *user)
 {
     if (!d || !h) return HD_EINVAL;
     return do_walk(d, hh_of(h), cb, user, !h->analyzed);
+}
+
+hd_err hd_heap_walk_virtual(hd_dump *d, const hd_heap *h, hd_block_cb cb, void *user)
+{
+    hh_walk w;
+    hh_heap *hh;
+    if (!d || !h) return HD_EINVAL;
+    hh = hh_of(h);
+    if (h->kind != HD_HEAP_NT || !hh->lay) return HD_EUNSUPPORTED;
+    memset(&w, 0, sizeof w);
+    w.d = d;
+    w.h = hh;
+    w.cb = cb;
+    w.user = user;
+    w.quiet = 1;   /* the full walk reports VA damage, in walk order */
+    hh_lfh_setup(d, hh);
+    walk_virtual(&w);
+    return HD_OK;
 }
 
 hd_err hd_heap_analyze(hd_dump *d, const hd_heap *h)
