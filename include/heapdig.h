@@ -72,6 +72,7 @@ typedef struct hd_limits {
     uint64_t max_blocks;         /* blocks walked per heap */
     uint32_t max_diags;          /* diagnostics kept (further ones are only counted) */
     uint32_t max_stack_depth;    /* frames read per allocation stack */
+    uint32_t max_handles;        /* HandleDataStream descriptors */
 } hd_limits;
 
 HD_API void hd_limits_default(hd_limits *lim);
@@ -196,14 +197,49 @@ typedef struct hd_sysinfo {
 HD_API const hd_sysinfo *hd_sysinfo_get(const hd_dump *d);
 HD_API const char *hd_arch_name(hd_arch a);   /* "x86", "x64", "arm", "arm64", "unknown" */
 
+/* MiscInfoStream, every size: MINIDUMP_MISC_INFO (24 bytes), _2 (44), _3 (232), _4 (832),
+** _5 (1364).  A field is filled only when the stream is long enough for it and Flags1 says it is
+** valid (the has_* members). */
 typedef struct hd_miscinfo {
     int present;
     uint32_t size_of_info, flags1;
     int has_pid;  uint32_t pid;
-    int has_times; uint32_t create_time, user_time, kernel_time;
+    int has_times; uint32_t create_time, user_time, kernel_time;   /* time_t; seconds */
     int has_build_string; const char *build_string;   /* MISC_INFO_4+: "7601.24214.amd64fre..." */
+    unsigned level;            /* 1..5: which MINIDUMP_MISC_INFO_N the size matches (0 if odd) */
+    int has_power;             /* MISC_INFO_2: processor power information */
+    uint32_t processor_max_mhz, processor_current_mhz, processor_mhz_limit;
+    uint32_t processor_max_idle_state, processor_current_idle_state;
+    int has_integrity; uint32_t process_integrity_level;    /* MISC_INFO_3 */
+    int has_execute_flags; uint32_t process_execute_flags;
+    int has_protected; uint32_t protected_process;
+    int has_timezone; uint32_t time_zone_id; int32_t time_zone_bias;
+    const char *time_zone_name;                           /* StandardName, or "" */
+    const char *dbg_bld_str;                              /* MISC_INFO_4 DbgBldStr, or "" */
+    int has_process_cookie; uint32_t process_cookie;     /* MISC_INFO_5 */
 } hd_miscinfo;
 HD_API const hd_miscinfo *hd_miscinfo_get(const hd_dump *d);
+
+/* ExceptionStream (MINIDUMP_EXCEPTION_STREAM). */
+typedef struct hd_exception {
+    int present;
+    uint32_t thread_id;
+    uint32_t code, flags;            /* 0xC0000005 = access violation, ... */
+    uint64_t record, address;
+    uint32_t nparams;                /* at most 15 */
+    uint64_t params[15];
+} hd_exception;
+HD_API const hd_exception *hd_exception_get(const hd_dump *d);
+
+/* HandleDataStream (MINIDUMP_HANDLE_DESCRIPTOR and _2). */
+typedef struct hd_handle {
+    uint64_t handle;
+    const char *type_name;           /* "File", "Event", ... or "" */
+    const char *object_name;         /* or "" */
+    uint32_t attributes, granted_access, handle_count, pointer_count;
+} hd_handle;
+HD_API size_t hd_handle_count(const hd_dump *d);
+HD_API const hd_handle *hd_handle_at(const hd_dump *d, size_t i);
 
 /* ------------------------------------------------------------------------------------------ */
 /* Captured memory: a read-only virtual address space over MemoryList / Memory64List.          */
@@ -226,6 +262,8 @@ HD_API hd_err hd_read(const hd_dump *d, uint64_t va, void *buf, size_t len, size
 HD_API const uint8_t *hd_view(const hd_dump *d, uint64_t va, size_t len);
 /* Bytes captured contiguously starting at VA (0 when VA is not captured). */
 HD_API uint64_t hd_captured_at(const hd_dump *d, uint64_t va);
+/* Bytes of [va, va+size) that are captured, contiguous or not (O(log n + ranges in it)). */
+HD_API uint64_t hd_captured_in(const hd_dump *d, uint64_t va, uint64_t size);
 
 /* ------------------------------------------------------------------------------------------ */
 /* Memory regions (MemoryInfoList), as !address sees them.                                     */
@@ -263,6 +301,13 @@ typedef struct hd_thread {
     const char *name;                    /* ThreadNames stream, or "" */
     int has_info;                        /* ThreadInfoList entry present */
     uint64_t start_address, create_time;
+    /* ThreadInfoList (MINIDUMP_THREAD_INFO), when has_info */
+    uint32_t dump_flags, dump_error, exit_status;
+    uint64_t exit_time, kernel_time, user_time, affinity;
+    /* The stack allocation (every region with the stack's AllocationBase: reserved, guard and
+    ** committed parts) from the MemoryInfoList; 0 when unknown.  Filled by hd_process_get(). */
+    uint64_t stack_region_base, stack_region_size;
+    uint64_t stack_region_base32, stack_region_size32;   /* WoW64: the 32-bit stack */
 } hd_thread;
 
 HD_API size_t hd_thread_count(const hd_dump *d);
@@ -374,6 +419,11 @@ typedef struct hd_peb {
     uint64_t read_only_shared_memory_base;
     uint32_t os_major, os_minor;
     uint16_t os_build;
+    /* Other PEB pointers to shared memory (address map "Other"); 0 when NULL or unreadable. */
+    uint64_t process_parameters, api_set_map, read_only_static_server_data;
+    uint64_t ansi_code_page_data, oem_code_page_data, unicode_case_table_data;
+    uint64_t gdi_shared_handle_table, activation_context_data;
+    uint64_t system_default_activation_context_data;
 } hd_peb;
 
 typedef struct hd_process {
@@ -391,7 +441,84 @@ HD_API const char *hd_gflags_string(uint32_t flags, char *buf, size_t size);
 /* ------------------------------------------------------------------------------------------ */
 /* Address map: every region with its usage, as !address classifies it (lib/analyze/usage.c).  */
 /* ------------------------------------------------------------------------------------------ */
-/* (section owned by the address-map work; see docs/ARCHITECTURE.md) */
+/* The address map has one area per memory region (MemoryInfoList entry; without that stream,
+** per captured range), in address order, each with the usage !address would give it:
+**   Free       MEM_FREE
+**   Image      MEM_IMAGE (the module, when the module list has it)
+**   PEB / TEB  regions holding a PEB / TEB of any view (64-bit and WoW64 32-bit)
+**   Stack      every region of a thread stack's allocation (reserved, guard, committed; both views)
+**   Heap       every region of a heap's allocation: the PEB-listed heap handles, plus the ranges
+**              that the heap walker reports with hd_addrmap_mark_heap()
+**   Other      known system regions: KUSER_SHARED_DATA, PEB-referenced shared memory (read-only
+**              shared memory, NLS tables, API set map, activation context data, GDI table)
+**   <unknown>  the rest (private or mapped memory nobody claims)
+** Usage is decided by that precedence (Free, Image, PEB, TEB, Stack, Heap, Other, unknown).
+** Built lazily by the first call that needs it; rebuilt after hd_addrmap_mark_heap(). */
+typedef enum hd_usage {
+    HD_USAGE_FREE = 0, HD_USAGE_IMAGE = 1, HD_USAGE_PEB = 2, HD_USAGE_TEB = 3, HD_USAGE_STACK = 4,
+    HD_USAGE_HEAP = 5, HD_USAGE_OTHER = 6, HD_USAGE_UNKNOWN = 7
+} hd_usage;
+#define HD_USAGE_COUNT 8
+
+/* "Free", "Image", "PEB", "TEB", "Stack", "Heap", "Other", "<unknown>" (WinDbg's names). */
+HD_API const char *hd_usage_name(hd_usage u);
+
+typedef struct hd_area {
+    uint64_t base, size;             /* the region (state/type/protect as in hd_region) */
+    uint64_t alloc_base;
+    uint32_t alloc_protect, state, protect, type;   /* type 0: unknown (no MemoryInfoList) */
+    hd_usage usage;
+    const char *detail;              /* WinDbg-style detail: "[User Shared Data]", "[ID: 0; Handle:
+                                        0x500000; 64-bit PEB]", "[~0; 1a2c; 32-bit]", a module path, "" */
+    const hd_module *module;         /* Image: the module mapped here (NULL if not listed) */
+    const hd_thread *thread;         /* Stack / TEB: the owning thread */
+    uint64_t heap;                   /* Heap: the heap handle (0 when the walker gave none) */
+    unsigned ptr_size;               /* 4 or 8: the view the owner belongs to (PEB/TEB/Stack/Heap); 0 */
+    uint64_t captured;               /* bytes of the region captured in the dump */
+} hd_area;
+
+HD_API size_t hd_area_count(hd_dump *d);
+HD_API const hd_area *hd_area_at(hd_dump *d, size_t i);        /* sorted by base */
+HD_API const hd_area *hd_area_find(hd_dump *d, uint64_t va);   /* area containing VA, or NULL */
+
+/* For the heap walker: mark [base, base+size) as belonging to heap HEAP (a segment, a
+** VirtualAlloc'd block, ...).  Every region overlapping a range, and every region of an allocation
+** that a range starts at, becomes Heap (unless Free, Image, PEB, TEB or Stack).  Ranges add up over
+** calls; where ranges overlap, the one with the lower base (then the larger) keeps the overlap.  detail may be
+** NULL ("Segment", "VirtualAlloc" ...; copied).  The map is rebuilt on next use: hd_area and
+** hd_addr_summary contents obtained before the call change. */
+typedef struct hd_heap_range {
+    uint64_t base, size;
+    uint64_t heap;                   /* owning heap handle */
+    unsigned ptr_size;               /* 4 or 8 */
+    const char *detail;              /* e.g. "Segment", "VirtualAlloc"; may be NULL */
+} hd_heap_range;
+HD_API hd_err hd_addrmap_mark_heap(hd_dump *d, const hd_heap_range *ranges, size_t n);
+
+/* !address -summary.  Sizes in bytes.  busy = every non-free area; total = every area (free
+** included): WinDbg's %ofBusy is size / busy, %ofTotal is size / total. */
+typedef struct hd_usage_sum { uint64_t regions, size; } hd_usage_sum;
+typedef struct hd_protect_sum { uint32_t protect; uint64_t regions, size; } hd_protect_sum;
+
+typedef struct hd_addr_summary {
+    int from_memory_info;            /* 0: areas are the captured ranges (no MemoryInfoList) */
+    uint64_t total, busy;
+    hd_usage_sum usage[HD_USAGE_COUNT];          /* indexed by hd_usage */
+    hd_usage_sum state_commit, state_reserve, state_free;
+    hd_usage_sum state_unknown;                   /* busy areas with another State (damage) */
+    hd_usage_sum type_private, type_mapped, type_image, type_unknown;   /* busy areas only */
+    size_t protect_count;                         /* committed areas by Protect, largest first */
+    const hd_protect_sum *protect;
+    const hd_area *largest[HD_USAGE_COUNT];       /* largest area per usage, NULL if none */
+} hd_addr_summary;
+
+/* Never NULL for an open dump (all zero when it has no regions). */
+HD_API const hd_addr_summary *hd_addr_summary_get(hd_dump *d);
+/* "PAGE_READWRITE", "PAGE_EXECUTE_READ | PAGE_GUARD", ...; "" for 0.  Writes into buf. */
+HD_API const char *hd_protect_name(uint32_t protect, char *buf, size_t size);
+/* "MEM_COMMIT" / "MEM_RESERVE" / "MEM_FREE", "MEM_PRIVATE" / "MEM_MAPPED" / "MEM_IMAGE"; "" else */
+HD_API const char *hd_state_name(uint32_t state);
+HD_API const char *hd_type_name(uint32_t type);
 
 /* ------------------------------------------------------------------------------------------ */
 /* Heaps: discovery, classification, walking (lib/heap).                                       */

@@ -18,6 +18,7 @@ struct hd_pecache;    /* lib/proc/pe.c */
 struct hd_heapset;    /* lib/heap */
 struct hd_stackdb;    /* lib/stack */
 struct hd_symtab;     /* lib/sym */
+struct hd_addrmap;    /* lib/analyze (usage.c) */
 
 struct hd_dump {
     /* file */
@@ -35,11 +36,16 @@ struct hd_dump {
     vec streams;                  /* hd_stream */
     hd_sysinfo sys;
     hd_miscinfo misc;
+    hd_exception exc;
+    vec handles;                  /* hd_handle */
     vec threads;                  /* hd_thread */
     vec modules;                  /* hd_module, sorted by base */
     vec unloaded;                 /* hd_module */
     vec regions;                  /* hd_region, sorted by base */
     int has_meminfo;
+    vec alloc_runs;               /* per region: {first, last} region index of its allocation (lazy) */
+    uint64_t str_bytes;           /* UTF-8 bytes decoded from dump strings (bounded, see md_utf16) */
+    int str_budget_hit;
 
     /* address space (lib/as) */
     vec ranges;                   /* hd_range, sorted by base, non-overlapping */
@@ -56,6 +62,7 @@ struct hd_dump {
     struct hd_heapset *heaps;
     struct hd_stackdb *stacks;
     struct hd_symtab *sym;
+    struct hd_addrmap *amap;      /* lib/analyze/usage.c */
 
     /* Higher layers register a release function when they attach state (run in reverse). */
     void (*on_close[8])(hd_dump *d);

@@ -192,8 +192,8 @@ int cli_finish(hd_dump *d, int quiet)
         else if (g->sev == HD_SEV_WARN) warn++;
     }
     if (!quiet && (warn || err || hd_diag_dropped(d)))
-        fprintf(stderr, "heapdig: %s: %zu error(s), %zu warning(s)%s; 'heapdig check' lists them\n",
-                hd_path(d), err, warn, hd_diag_dropped(d) ? " (more not kept)" : "");
+        fprintf(stderr, "heapdig: %s: %zu error(s), %zu warning(s)%s; 'heapdig info --verbose %s' lists them\n",
+                hd_path(d), err, warn, hd_diag_dropped(d) ? " (more not kept)" : "", hd_path(d));
     return err ? EXIT_PARTIAL : EXIT_ANSWER;
 }
 

@@ -159,7 +159,7 @@ static void parse_exports(hd_dump *d, uint64_t base, uint64_t size, uint32_t dir
         }
     }
     free(names);
-    qsort(ex, kept, sizeof *ex, cmp_export);
+    hd_sort(ex, kept, sizeof *ex, cmp_export);
     pe->exports = ex;
     pe->export_count = kept;
 }

@@ -40,6 +40,7 @@
 #include <string.h>   /* memcmp, memcpy, strlen */
 #include "../common/rd.h"
 #include "pdb.h"
+#include "../common/vec.h"
 
 static const char MSF_MAGIC[32] = "Microsoft C/C++ MSF 7.00\r\n\x1a" "DS\0\0";
 
@@ -446,7 +447,7 @@ hd_err pdb_parse(const uint8_t *data, size_t len, const uint32_t *fallback_rva, 
         }
     }
     /* sort, keep one symbol per rva, resolve names */
-    qsort(sv.v, sv.n, sizeof *sv.v, cmp_rawsym);
+    hd_sort(sv.v, sv.n, sizeof *sv.v, cmp_rawsym);
     p->syms = malloc((sv.n ? sv.n : 1) * sizeof *p->syms);
     if (!p->syms) { e = HD_ENOMEM; snprintf(why, whylen, "out of memory"); goto done; }
     for (i = 0; i < sv.n; i++) {

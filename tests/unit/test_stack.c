@@ -62,10 +62,10 @@ static const uint64_t F1[3] = {0x7fed230483bull, 0x7fed22dd81dull, 0x7fe83e3bcf6
 static const uint64_t F2[2] = {0x775bc35bull, 0x7fed2386b8full};
 static const uint64_t F3[4] = {0x401010, 0x402020, 0x403030, 0x404040};
 
-static hd_dump *open_built(mdb *b)
+static hd_dump *open_built(mdw *b)
 {
     size_t n;
-    uint8_t *bytes = mdb_finish(b, &n);
+    uint8_t *bytes = mdw_finish(b, &n);
     hd_dump *d = NULL;
     static uint8_t *keep[16];
     static int k;
@@ -87,7 +87,7 @@ static void assert_frames_p(const hd_stack *s, const uint64_t *want, uint32_t n,
 
 static void test_ust_records_x64(void **state)
 {
-    mdb *b = mdb_new(9, 10, 0, 19041);
+    mdw *b = mdw_new(9, 10, 0, 19041);
     uint8_t page[0x1000] = {0};
     hd_dump *d;
     const hd_stack *s = NULL, *s2 = NULL, *s3 = NULL;
@@ -97,8 +97,8 @@ static void test_ust_records_x64(void **state)
     put_record(page + 0x100, 8, 2, F2);
     w32(page + 0x200 + 0xC, 0);          /* depth 0: not a record */
     w32(page + 0x300 + 0xC, 5000);       /* depth beyond the limit (256) */
-    mdb_memory(b, 0x10000000, page, sizeof page);
-    mdb_region(b, 0x10000000, 0x10000000, 0x1000, 0x1000, 0x04, 0x20000);
+    mdw_memory(b, 0x10000000, page, sizeof page);
+    mdw_region(b, 0x10000000, 0x10000000, 0x1000, 0x1000, 0x04, 0x20000);
     d = open_built(b);
     assert_int_equal(hd_stack_resolve(d, 1, 0x10000000, 8, &s), HD_OK);
     assert_frames(s, F1, 3);
@@ -125,7 +125,7 @@ static void test_ust_records_x64(void **state)
     assert_int_equal(hd_stack_resolve(d, 0, 0, 8, &s), HD_ENOTFOUND);
     assert_int_equal(hd_stack_resolve(d, 1, 0x10000000, 5, &s), HD_EINVAL);
     hd_close(d);
-    mdb_free(b);
+    mdw_free(b);
 }
 
 static void classic_db(unsigned ptr)
@@ -134,7 +134,7 @@ static void classic_db(unsigned ptr)
     const uint64_t decoy = 0x20000000, base = 0x20100000, size = 0x40000;
     uint8_t *r = calloc(1, size), *dr = calloc(1, 0x10000);
     uint64_t offs[3] = {0x5000, 0x5200, 0x5400};
-    mdb *b = mdb_new(ptr == 8 ? 9 : 0, 6, 1, 7601);
+    mdw *b = mdw_new(ptr == 8 ? 9 : 0, 6, 1, 7601);
     hd_dump *d;
     const hd_stack *s1 = NULL, *s2 = NULL, *s3 = NULL, *su = NULL, *sp = NULL;
     assert_non_null(r);
@@ -148,10 +148,10 @@ static void classic_db(unsigned ptr)
         put_db(dr, decoy, 0x10000, ptr, 1, doffs);
         put_entry(dr + 0x5000, ptr, 7, 1, F1);   /* index 7 where 1 is expected: rejected */
     }
-    mdb_memory(b, decoy, dr, 0x10000);
-    mdb_region(b, decoy, decoy, 0x10000, 0x1000, 0x04, 0x20000);
-    mdb_memory(b, base, r, size);
-    mdb_region(b, base, base, size, 0x1000, 0x04, 0x20000);
+    mdw_memory(b, decoy, dr, 0x10000);
+    mdw_region(b, decoy, decoy, 0x10000, 0x1000, 0x04, 0x20000);
+    mdw_memory(b, base, r, size);
+    mdw_region(b, base, base, size, 0x1000, 0x04, 0x20000);
     d = open_built(b);
     assert_int_equal(hd_stack_resolve(d, 2, 1, ptr, &s1), HD_OK);
     assert_frames_p(s1, F1, 3, ptr);
@@ -169,7 +169,7 @@ static void classic_db(unsigned ptr)
     assert_ptr_equal(sp, s3);
     assert_int_equal(hd_stack_count(d), 3);
     hd_close(d);
-    mdb_free(b);
+    mdw_free(b);
     free(r);
     free(dr);
 }
@@ -179,35 +179,35 @@ static void test_classic_db_x86(void **state) { (void)state; classic_db(4); }
 
 static void test_no_db(void **state)
 {
-    mdb *b = mdb_new(9, 6, 1, 7601);
+    mdw *b = mdw_new(9, 6, 1, 7601);
     uint8_t page[0x1000] = {0};
     hd_dump *d;
     const hd_stack *s = NULL;
     (void)state;
-    mdb_memory(b, 0x10000000, page, sizeof page);
-    mdb_region(b, 0x10000000, 0x10000000, 0x1000, 0x1000, 0x04, 0x20000);
+    mdw_memory(b, 0x10000000, page, sizeof page);
+    mdw_region(b, 0x10000000, 0x10000000, 0x1000, 0x1000, 0x04, 0x20000);
     d = open_built(b);
     assert_int_equal(hd_stack_resolve(d, 2, 5, 8, &s), HD_ENOTFOUND);
     assert_true(hd_diag_count(d) >= 1);
     assert_non_null(strstr(hd_diag_get(d, hd_diag_count(d) - 1)->msg, "no 64-bit stack trace database"));
     hd_close(d);
-    mdb_free(b);
+    mdw_free(b);
 }
 
 static void test_x86_record(void **state)
 {
-    mdb *b = mdb_new(0, 10, 0, 19041);
+    mdw *b = mdw_new(0, 10, 0, 19041);
     uint8_t page[0x100] = {0};
     hd_dump *d;
     const hd_stack *s = NULL;
     (void)state;
     put_record(page + 0x10, 4, 4, F3);   /* Hash +4, Depth +8, frames +0xC */
-    mdb_memory(b, 0x00400000, page, sizeof page);
+    mdw_memory(b, 0x00400000, page, sizeof page);
     d = open_built(b);
     assert_int_equal(hd_stack_resolve(d, 1, 0x00400010, 4, &s), HD_OK);
     assert_frames(s, F3, 4);
     hd_close(d);
-    mdb_free(b);
+    mdw_free(b);
 }
 
 int main(void)

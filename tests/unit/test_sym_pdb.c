@@ -140,7 +140,7 @@ static int build(prog *p, const char *arch, uint64_t base, uint16_t md_arch, con
     uint8_t *file, *img;
     size_t flen;
     uint32_t soi;
-    mdb *b;
+    mdw *b;
     int rc;
     snprintf(p->dir, sizeof p->dir, "%s", tu_data_path(dirname));
     snprintf(cmd, sizeof cmd, "rm -rf '%s' && sh '%s/tests/data/winprog/build.sh' '%s' %s > '%s.log' 2>&1", p->dir,
@@ -161,21 +161,21 @@ static int build(prog *p, const char *arch, uint64_t base, uint16_t md_arch, con
     snprintf(cmd, sizeof cmd, "%s/prog.exe", p->dir);
     file = tu_read_file(cmd, &flen);
     assert_non_null(file);
-    img = mdb_map_pe(file, flen, &soi);
+    img = mdw_map_pe(file, flen, &soi);
     assert_non_null(img);
-    b = mdb_new(md_arch, 10, 0, 19041);
-    mdb_memory(b, base, img, soi);
-    mdb_module(b, base, soi, "C:\\test\\prog.exe", p->guid, p->age, "C:\\build\\out\\prog.pdb");
-    mdb_region(b, base, base, soi, 0x1000, 0x20, 0x1000000);             /* MEM_COMMIT, image */
+    b = mdw_new(md_arch, 10, 0, 19041);
+    mdw_memory(b, base, img, soi);
+    mdw_module(b, base, soi, "C:\\test\\prog.exe", p->guid, p->age, "C:\\build\\out\\prog.pdb");
+    mdw_region(b, base, base, soi, 0x1000, 0x20, 0x1000000);             /* MEM_COMMIT, image */
     if (md_arch == 9) {   /* JIT-looking code: private, PAGE_EXECUTE_READ, outside every module */
-        mdb_memory(b, 0x7fe83e30000ull, NULL, 0x1000);
-        mdb_region(b, 0x7fe83e30000ull, 0x7fe83e30000ull, 0x10000, 0x1000, 0x20, 0x20000);
+        mdw_memory(b, 0x7fe83e30000ull, NULL, 0x1000);
+        mdw_region(b, 0x7fe83e30000ull, 0x7fe83e30000ull, 0x10000, 0x1000, 0x20, 0x20000);
     }
-    mdb_thread(b, 0x1234, 0, 0x5000000, 0x1000);
-    mdb_memory(b, 0x5000000, NULL, 0x1000);
+    mdw_thread(b, 0x1234, 0, 0x5000000, 0x1000);
+    mdw_memory(b, 0x5000000, NULL, 0x1000);
     snprintf(p->dump, sizeof p->dump, "%s/prog.dmp", p->dir);
-    assert_int_equal(mdb_write(b, p->dump), 0);
-    mdb_free(b);
+    assert_int_equal(mdw_write(b, p->dump), 0);
+    mdw_free(b);
     free(img);
     free(file);
     return 0;

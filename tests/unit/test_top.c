@@ -83,7 +83,7 @@ static uint8_t *dump_bytes;
 
 static hd_dump *make_dump(void)
 {
-    mdb *b = mdb_new(9, 6, 1, 7601);
+    mdw *b = mdw_new(9, 6, 1, 7601);
     uint8_t *img = make_halcon(), recs[0x400] = {0};
     size_t n;
     hd_dump *d = NULL;
@@ -91,15 +91,15 @@ static hd_dump *make_dump(void)
     put_record(recs + 0x100, 4, R2);
     put_record(recs + 0x200, 5, R1);     /* same frames as R1, another record */
     put_record(recs + 0x300, 5, R4);     /* R1 with the JIT frame elsewhere */
-    mdb_memory(b, REC, recs, sizeof recs);
-    mdb_memory(b, HALCON, img, IMG_SIZE);
-    mdb_module(b, NTDLL, 0x100000, "C:\\Windows\\System32\\ntdll.dll", NULL, 0, NULL);
-    mdb_module(b, HALCON, IMG_SIZE, "C:\\halcon\\bin\\halcon.dll", NULL, 0, NULL);
-    mdb_module(b, APP, 0x10000, "C:\\app\\app.exe", NULL, 0, NULL);
-    mdb_region(b, 0x7fe83e30000ull, 0x7fe83e30000ull, 0x10000, 0x1000, 0x20, 0x20000);
+    mdw_memory(b, REC, recs, sizeof recs);
+    mdw_memory(b, HALCON, img, IMG_SIZE);
+    mdw_module(b, NTDLL, 0x100000, "C:\\Windows\\System32\\ntdll.dll", NULL, 0, NULL);
+    mdw_module(b, HALCON, IMG_SIZE, "C:\\halcon\\bin\\halcon.dll", NULL, 0, NULL);
+    mdw_module(b, APP, 0x10000, "C:\\app\\app.exe", NULL, 0, NULL);
+    mdw_region(b, 0x7fe83e30000ull, 0x7fe83e30000ull, 0x10000, 0x1000, 0x20, 0x20000);
     free(dump_bytes);
-    dump_bytes = mdb_finish(b, &n);
-    mdb_free(b);
+    dump_bytes = mdw_finish(b, &n);
+    mdw_free(b);
     free(img);
     assert_int_equal(hd_open_mem(dump_bytes, n, NULL, &d), HD_OK);
     return d;

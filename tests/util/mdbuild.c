@@ -37,7 +37,7 @@ typedef struct mod { uint64_t base; uint32_t size; char *path; int has_cv; uint8
 typedef struct reg { uint64_t base, alloc_base, size; uint32_t state, protect, type; } reg;
 typedef struct thr { uint32_t id; uint64_t teb, stack_start; uint32_t stack_size; } thr;
 
-struct mdb {
+struct mdw {
     uint16_t arch;
     uint32_t major, minor, build;
     mem *mems; size_t nmem;
@@ -48,15 +48,15 @@ struct mdb {
 
 #define GROW(arr, n) do { (arr) = realloc((arr), ((n) + 1) * sizeof *(arr)); if (!(arr)) abort(); } while (0)
 
-mdb *mdb_new(uint16_t arch, uint32_t major, uint32_t minor, uint32_t build)
+mdw *mdw_new(uint16_t arch, uint32_t major, uint32_t minor, uint32_t build)
 {
-    mdb *b = calloc(1, sizeof *b);
+    mdw *b = calloc(1, sizeof *b);
     if (!b) abort();
     b->arch = arch; b->major = major; b->minor = minor; b->build = build;
     return b;
 }
 
-void mdb_free(mdb *b)
+void mdw_free(mdw *b)
 {
     size_t i;
     if (!b) return;
@@ -66,7 +66,7 @@ void mdb_free(mdb *b)
     free(b);
 }
 
-void mdb_memory(mdb *b, uint64_t va, const void *bytes, size_t len)
+void mdw_memory(mdw *b, uint64_t va, const void *bytes, size_t len)
 {
     mem *m;
     GROW(b->mems, b->nmem);
@@ -80,7 +80,7 @@ void mdb_memory(mdb *b, uint64_t va, const void *bytes, size_t len)
 
 static char *dupstr(const char *s) { char *p = malloc(strlen(s) + 1); if (!p) abort(); strcpy(p, s); return p; }
 
-void mdb_module(mdb *b, uint64_t base, uint32_t size, const char *path, const uint8_t guid[16], uint32_t age,
+void mdw_module(mdw *b, uint64_t base, uint32_t size, const char *path, const uint8_t guid[16], uint32_t age,
                 const char *pdb_name)
 {
     mod *m;
@@ -91,7 +91,7 @@ void mdb_module(mdb *b, uint64_t base, uint32_t size, const char *path, const ui
     if (guid) { m->has_cv = 1; memcpy(m->guid, guid, 16); m->age = age; m->pdb = dupstr(pdb_name ? pdb_name : ""); }
 }
 
-void mdb_region(mdb *b, uint64_t base, uint64_t alloc_base, uint64_t size, uint32_t state, uint32_t protect, uint32_t type)
+void mdw_region(mdw *b, uint64_t base, uint64_t alloc_base, uint64_t size, uint32_t state, uint32_t protect, uint32_t type)
 {
     reg *r;
     GROW(b->regs, b->nreg);
@@ -99,7 +99,7 @@ void mdb_region(mdb *b, uint64_t base, uint64_t alloc_base, uint64_t size, uint3
     r->base = base; r->alloc_base = alloc_base; r->size = size; r->state = state; r->protect = protect; r->type = type;
 }
 
-void mdb_thread(mdb *b, uint32_t id, uint64_t teb, uint64_t stack_start, uint32_t stack_size)
+void mdw_thread(mdw *b, uint32_t id, uint64_t teb, uint64_t stack_start, uint32_t stack_size)
 {
     thr *t;
     GROW(b->thrs, b->nthr);
@@ -120,7 +120,7 @@ static uint32_t put_string(buf *o, const char *s)
     return rva;
 }
 
-uint8_t *mdb_finish(mdb *b, size_t *len)
+uint8_t *mdw_finish(mdw *b, size_t *len)
 {
     buf o = {0};
     size_t i, dir_at, n_streams = 5;
@@ -225,10 +225,10 @@ uint8_t *mdb_finish(mdb *b, size_t *len)
     return o.p;
 }
 
-int mdb_write(mdb *b, const char *path)
+int mdw_write(mdw *b, const char *path)
 {
     size_t n;
-    uint8_t *p = mdb_finish(b, &n);
+    uint8_t *p = mdw_finish(b, &n);
     FILE *f = fopen(path, "wb");
     int ok = f && fwrite(p, 1, n, f) == n;
     if (f && fclose(f) != 0) ok = 0;
@@ -239,7 +239,7 @@ int mdb_write(mdb *b, const char *path)
 static uint32_t le32(const uint8_t *p) { return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24; }
 static uint16_t le16(const uint8_t *p) { return (uint16_t)(p[0] | p[1] << 8); }
 
-uint8_t *mdb_map_pe(const uint8_t *file, size_t len, uint32_t *size_of_image)
+uint8_t *mdw_map_pe(const uint8_t *file, size_t len, uint32_t *size_of_image)
 {
     uint32_t lfanew, nsec, optsz, soi, soh, i;
     uint8_t *img;
