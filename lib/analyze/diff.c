@@ -128,7 +128,7 @@ hd_err hd_diff_summaries(const hd_summary *o, const hd_summary *n, hd_diff **out
         df->rows[nr].count_delta = (int64_t)n->groups[i].count;
         nr++;
     }
-    qsort(df->rows, nr, sizeof *df->rows, cmp_row);
+    hd_sort(df->rows, nr, sizeof *df->rows, cmp_row);
     df->pub.rows = df->rows;
     df->pub.row_count = nr;
     e = HD_OK;

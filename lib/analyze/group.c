@@ -410,7 +410,7 @@ hd_err hd_top_end(hd_top_acc *a, hd_summary **out)
             g->site = g->depth ? g->frames[g->site_index]->text : "";
         }
     }
-    qsort(s->groups, ng, sizeof *s->groups, cmp_group);
+    hd_sort(s->groups, ng, sizeof *s->groups, cmp_group);
     s->pub.groups = s->groups;
     s->pub.group_count = ng;
     free(si);
