@@ -874,9 +874,16 @@ typedef struct hd_top_opts {
     void *progress_user;
 } hd_top_opts;
 
+typedef struct hd_size_count { uint64_t size, count; } hd_size_count;
+
 typedef struct hd_group {
     uint64_t bytes, count;     /* busy user bytes and blocks */
     uint64_t min_size, max_size;
+    /* the first distinct user sizes met in the group, with their block counts ("41 of 16 MB,
+    ** 60 of 88 MB"); blocks of further sizes are counted in other_sizes_count */
+    size_t size_kinds;
+    hd_size_count sizes[4];
+    uint64_t other_sizes_count;
     int has_stack;             /* 0: blocks without a readable stack, grouped by size */
     uint64_t size;             /* size groups: the user size; else 0 */
     /* Identity used to match groups across dumps: stack groups: the frames' canonical texts

@@ -13,12 +13,29 @@
 #include <string.h>   /* strcmp, strlen, memcpy */
 #include "../core.h"
 #include "../common/arena.h"
+#include "group.h"
 
 #define NO_STACK UINT32_MAX
 
 typedef struct acc {
     uint64_t bytes, count, min_size, max_size, example, example_heap;
+    size_t nsizes;
+    hd_size_count sizes[4];
+    uint64_t other;
 } acc;
+
+static void sizes_add(acc *a, uint64_t size, uint64_t count)
+{
+    size_t i;
+    for (i = 0; i < a->nsizes; i++)
+        if (a->sizes[i].size == size) { a->sizes[i].count += count; return; }
+    if (a->nsizes < 4) {
+        a->sizes[a->nsizes].size = size;
+        a->sizes[a->nsizes++].count = count;
+    } else {
+        a->other += count;
+    }
+}
 
 typedef struct size_acc {
     uint64_t size;
@@ -78,16 +95,20 @@ static void acc_add(acc *a, uint64_t size, uint64_t addr, uint64_t heap)
     }
     a->bytes += size;
     a->count++;
+    sizes_add(a, size, 1);
 }
 
 static void acc_merge(acc *into, const acc *a)
 {
+    size_t i;
     if (a->count == 0) return;
     if (into->count == 0) { *into = *a; return; }
     into->bytes += a->bytes;
     into->count += a->count;
     if (a->min_size < into->min_size) into->min_size = a->min_size;
     if (a->max_size > into->max_size) into->max_size = a->max_size;
+    for (i = 0; i < a->nsizes; i++) sizes_add(into, a->sizes[i].size, a->sizes[i].count);
+    into->other += a->other;
 }
 
 hd_err hd_top_begin(hd_dump *d, const hd_top_opts *o, hd_top_acc **out)
@@ -101,6 +122,12 @@ hd_err hd_top_begin(hd_dump *d, const hd_top_opts *o, hd_top_acc **out)
     if (a->o.by > HD_BY_FUNCTION) { free(a); return HD_EINVAL; }
     *out = a;
     return HD_OK;
+}
+
+void top_heap_done(hd_top_acc *a, int complete)
+{
+    a->heaps_walked++;
+    if (!complete) a->heaps_failed++;
 }
 
 static size_acc *size_slot(hd_top_acc *a, uint64_t size)
@@ -300,6 +327,10 @@ static void acc_free(hd_top_acc *a)
 
 static void fill_from_acc(hd_group *g, const acc *a)
 {
+    size_t i;
+    g->size_kinds = a->nsizes;
+    for (i = 0; i < a->nsizes; i++) g->sizes[i] = a->sizes[i];
+    g->other_sizes_count = a->other;
     g->bytes = a->bytes;
     g->count = a->count;
     g->min_size = a->min_size;
@@ -313,6 +344,7 @@ hd_err hd_top_end(hd_top_acc *a, hd_summary **out)
     summary_impl *s;
     stackinfo *si = NULL;
     gkey *tab = NULL;
+    acc *gacc = NULL;
     size_t nstacks, i, ng = 0, gcap, tcap;
     hd_err e = HD_ENOMEM;
     *out = NULL;
@@ -345,7 +377,7 @@ hd_err hd_top_end(hd_top_acc *a, hd_summary **out)
     }
 
     gcap = nstacks + a->sz_used + 1;
-    if (!(s->groups = calloc(gcap, sizeof *s->groups))) { e = HD_ENOMEM; goto fail; }
+    if (!(s->groups = calloc(gcap, sizeof *s->groups)) || !(gacc = calloc(gcap, sizeof *gacc))) { e = HD_ENOMEM; goto fail; }
     if (a->o.by != HD_BY_SIZE) {
         /* stack-keyed groups, merging equal keys; the stack with most bytes represents the group */
         tcap = 16;
@@ -367,11 +399,11 @@ hd_err hd_top_end(hd_top_acc *a, hd_summary **out)
                 g = &s->groups[tab[j].group];
             }
             {
-                acc cur = {g->bytes, g->count, g->min_size, g->max_size, g->example, g->example_heap};
+                acc *cur = &gacc[g - s->groups];
                 /* g->size holds the representative's bytes until the loop below resets it */
                 int rep = g->stacks == 0 || a->st[i].bytes > g->size;
-                acc_merge(&cur, &a->st[i]);
-                fill_from_acc(g, &cur);
+                acc_merge(cur, &a->st[i]);
+                fill_from_acc(g, cur);
                 if (rep) {
                     g->size = a->st[i].bytes;
                     g->frames = si[i].frames;
@@ -415,12 +447,14 @@ hd_err hd_top_end(hd_top_acc *a, hd_summary **out)
     s->pub.group_count = ng;
     free(si);
     free(tab);
+    free(gacc);
     acc_free(a);
     *out = &s->pub;
     return HD_OK;
 fail:
     free(si);
     free(tab);
+    free(gacc);
     acc_free(a);
     summary_impl_free(s);
     return e;
