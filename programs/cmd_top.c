@@ -71,11 +71,14 @@ static void print_text(hd_dump *d, const hd_summary *s, size_t limit)
 {
     char b1[32], b2[32], c1[32];
     size_t i, n = limit && limit < s->group_count ? limit : s->group_count;
-    printf("%s in %s busy blocks of %zu heap%s, grouped by %s", so_human(b1, s->busy_bytes), so_count(c1, s->busy_blocks),
-           s->heaps_walked, s->heaps_walked == 1 ? "" : "s", hd_group_by_name(s->by));
-    if (s->busy_blocks) printf("; %.1f%% of the bytes have an allocation stack (%s)", pct(s->traced_bytes, s->busy_bytes),
-                               so_human(b2, s->traced_bytes));
-    printf(".\n");
+    int no_stacks = s->busy_blocks && s->traced_blocks == 0;
+    printf("%s in %s busy blocks of %zu heap%s", so_human(b1, s->busy_bytes), so_count(c1, s->busy_blocks),
+           s->heaps_walked, s->heaps_walked == 1 ? "" : "s");
+    if (no_stacks) printf(", grouped by size: no allocation stack was recorded.\n\n");
+    else if (s->busy_blocks) printf(", grouped by %s; %.1f%% of the bytes have an allocation stack (%s).\n", hd_group_by_name(s->by),
+                                    pct(s->traced_bytes, s->busy_bytes), so_human(b2, s->traced_bytes));
+    else printf(": nothing to group.\n");
+    if (no_stacks) so_print_ust_advice(stdout, d, "");
     if (s->unresolved_blocks)
         printf("%s blocks point at an allocation stack that could not be read (counted without stack).\n",
                so_count(c1, s->unresolved_blocks));
@@ -88,10 +91,6 @@ static void print_text(hd_dump *d, const hd_summary *s, size_t limit)
         for (i = n; i < s->group_count; i++) { rb += s->groups[i].bytes; rc += s->groups[i].count; }
         printf("... %zu more group%s: %s in %s blocks (-n 0 shows all)\n", s->group_count - n,
                s->group_count - n == 1 ? "" : "s", so_human(b1, rb), so_count(c1, rc));
-    }
-    if (s->busy_blocks && s->traced_blocks == 0) {
-        putchar('\n');
-        so_print_ust_advice(stdout, d, "");
     }
 }
 
