@@ -910,7 +910,8 @@ typedef struct hd_summary {
     const hd_group *groups;                  /* biggest first: bytes, then count, then key */
 } hd_summary;
 
-/* Walk every NT heap (or o->heap) and group its busy blocks.  The frames point into D's symbol
+/* Walk every NT heap of the process (or o->heap; heaps mapped from elsewhere, such as the CSRSS
+** shared heap, only when named in o->heap) and group its busy blocks.  The frames point into D's symbol
 ** cache: use the summary while D is open.  o may be NULL (by stack, every heap). */
 HD_API hd_err hd_top(hd_dump *d, const hd_top_opts *o, hd_summary **out);
 HD_API void hd_summary_free(hd_summary *s);   /* accepts NULL */

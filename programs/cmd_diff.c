@@ -68,6 +68,7 @@ static void print_json(hd_dump *od, hd_dump *nd, const hd_summary *o, const hd_s
     size_t i, cnt = limit && limit < df->row_count ? limit : df->row_count;
     json_init(&j, stdout, 1);
     json_begin_obj(&j);
+    json_kstr(&j, "file", hd_path(nd));
     json_kstr(&j, "old", hd_path(od));
     json_kstr(&j, "new", hd_path(nd));
     json_kstr(&j, "by", hd_group_by_name(df->by));
@@ -140,7 +141,13 @@ static hd_dump *open_and_group(const char *path, const hd_top_opts *o, const cha
         hd_close(d);
         return NULL;
     }
-    if ((*s)->heaps_walked == 0) fprintf(stderr, "heapdig: %s: no NT heap could be walked\n", path);
+    if ((*s)->heaps_walked == 0) {
+        fprintf(stderr, "heapdig: %s: no NT heap could be walked in this dump (heapdig heaps says why)\n", path);
+        hd_summary_free(*s);
+        *s = NULL;
+        hd_close(d);
+        return NULL;
+    }
     return d;
 }
 

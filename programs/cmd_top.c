@@ -236,17 +236,22 @@ int cmd_top(int argc, char **argv)
         hd_close(d);
         return EXIT_NOTHING;
     }
-    if (r[O_JSON].present) print_json(d, s, (size_t)limit);
-    else if (r[O_CSV].present) print_csv(s, (size_t)limit);
-    else if (r[O_FOLDED].present) {
-        size_t i, n = limit && limit < s->group_count ? (size_t)limit : s->group_count;
-        for (i = 0; i < n; i++) so_folded(stdout, &s->groups[i], s->groups[i].bytes);
+    if (s->heaps_walked == 0) {
+        /* nothing to group: say why on stderr, print nothing on stdout (exit 2) */
+        fprintf(stderr, "heapdig: %s: no NT heap could be walked in this dump (heapdig heaps says why)\n", hd_path(d));
+        cli_finish(d, 0);
+        rc = EXIT_NOTHING;
     } else {
-        if (s->heaps_walked == 0) printf("No NT heap could be walked in this dump (heapdig heaps says why).\n");
-        else print_text(d, s, (size_t)limit);
+        if (r[O_JSON].present) print_json(d, s, (size_t)limit);
+        else if (r[O_CSV].present) print_csv(s, (size_t)limit);
+        else if (r[O_FOLDED].present) {
+            size_t i, n = limit && limit < s->group_count ? (size_t)limit : s->group_count;
+            for (i = 0; i < n; i++) so_folded(stdout, &s->groups[i], s->groups[i].bytes);
+        } else {
+            print_text(d, s, (size_t)limit);
+        }
+        rc = cli_finish(d, 0);
     }
-    rc = s->heaps_walked == 0 ? EXIT_NOTHING : cli_finish(d, 0);
-    if (rc == EXIT_NOTHING) cli_finish(d, 0);
     hd_summary_free(s);
     hd_close(d);
     return rc;

@@ -55,6 +55,11 @@ struct hd_top_acc {
     size_t sz_cap, sz_used;
     uint64_t busy_bytes, busy_blocks, traced_bytes, traced_blocks, unresolved;
     size_t heaps_walked, heaps_failed;
+    /* the last stack reference resolved: runs of blocks with one stack skip the lookup */
+    int last_scheme;
+    unsigned last_ptr;
+    uint64_t last_ref;
+    const hd_stack *last_stack;
 };
 
 /* The summary with its storage. */
@@ -96,6 +101,18 @@ static void acc_add(acc *a, uint64_t size, uint64_t addr, uint64_t heap)
     a->bytes += size;
     a->count++;
     sizes_add(a, size, 1);
+}
+
+/* acc_add without the per-size list (the size table's entries have one size by definition). */
+static void acc_add_light(acc *a, uint64_t size, uint64_t addr, uint64_t heap)
+{
+    if (a->count == 0) {
+        a->min_size = a->max_size = size;
+        a->example = addr;
+        a->example_heap = heap;
+    }
+    a->bytes += size;
+    a->count++;
 }
 
 static void acc_merge(acc *into, const acc *a)
@@ -165,15 +182,29 @@ hd_err hd_top_add(hd_top_acc *a, uint64_t user_address, uint64_t user_size, uint
     a->busy_bytes += user_size;
     a->busy_blocks++;
     if (scheme != 0) {
-        hd_err e = hd_stack_resolve(a->d, scheme, ref, ptr_size, &s);
-        if (e == HD_ENOMEM) return e;
-        if (e != HD_OK) a->unresolved++;
+        if (scheme == a->last_scheme && ref == a->last_ref && ptr_size == a->last_ptr && a->last_stack) {
+            s = a->last_stack;
+        } else {
+            hd_err e = hd_stack_resolve(a->d, scheme, ref, ptr_size, &s);
+            if (e == HD_ENOMEM) return e;
+            if (e != HD_OK) a->unresolved++;
+            a->last_scheme = scheme;
+            a->last_ref = ref;
+            a->last_ptr = ptr_size;
+            a->last_stack = s;
+        }
     }
-    if (!(z = size_slot(a, user_size))) return HD_ENOMEM;
-    acc_add(&z->all, user_size, user_address, heap);
     if (!s) {
-        acc_add(&z->untraced, user_size, user_address, heap);
+        if (!(z = size_slot(a, user_size))) return HD_ENOMEM;
+        acc_add_light(&z->all, user_size, user_address, heap);
+        acc_add_light(&z->untraced, user_size, user_address, heap);
         return HD_OK;
+    }
+    /* traced blocks enter the size table only when grouping by size */
+    z = NULL;
+    if (a->o.by == HD_BY_SIZE) {
+        if (!(z = size_slot(a, user_size))) return HD_ENOMEM;
+        acc_add_light(&z->all, user_size, user_address, heap);
     }
     a->traced_bytes += user_size;
     a->traced_blocks++;
@@ -187,7 +218,7 @@ hd_err hd_top_add(hd_top_acc *a, uint64_t user_address, uint64_t user_size, uint
         a->st_cap = ncap;
     }
     acc_add(&a->st[s->id], user_size, user_address, heap);
-    if (z->stack == NO_STACK) z->stack = s->id;
+    if (z && z->stack == NO_STACK) z->stack = s->id;
     return HD_OK;
 }
 
@@ -430,6 +461,10 @@ hd_err hd_top_end(hd_top_acc *a, hd_summary **out)
         g = &s->groups[ng++];
         fill_from_acc(g, src);
         g->size = z->size;
+        g->size_kinds = 1;
+        g->sizes[0].size = z->size;
+        g->sizes[0].count = src->count;
+        g->other_sizes_count = 0;
         g->key = arena_printf(&s->ar, "size 0x%llx", (unsigned long long)z->size);
         if (!g->key) { e = HD_ENOMEM; goto fail; }
         g->site = "";

@@ -41,6 +41,9 @@ hd_err hd_top(hd_dump *d, const hd_top_opts *o, hd_summary **out)
     for (i = 0; i < n; i++) {
         const hd_heap *h = hd_heap_at(d, i);
         if (!h || (o && o->heap && h->address != o->heap)) continue;
+        /* a heap mapped from another process (the CSRSS shared heap) holds nobody's allocations
+        ** here: counted only when asked for by address */
+        if (!h->owned && !(o && o->heap)) continue;
         matched++;
         if (h->kind != HD_HEAP_NT && h->kind != HD_HEAP_PAGE) continue;
         c.heap_index = i;
