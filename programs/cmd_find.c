@@ -140,7 +140,11 @@ static void print_text(hd_dump *d, const found *f)
             printf(" %s", hd_protect_name(ar->protect, pb, sizeof pb));
         }
         printf(")\n");
-        if (ar->usage == HD_USAGE_STACK && ar->thread) printf("    the stack of thread id 0x%x\n", ar->thread->id);
+        if (ar->usage == HD_USAGE_STACK && ar->thread) {
+            size_t k, nt = hd_thread_count(d);
+            for (k = 0; k < nt && hd_thread_at(d, k) != ar->thread; k++) {}
+            printf("    the stack of thread %zu (id 0x%x)\n", k, ar->thread->id);
+        }
         if (ar->usage == HD_USAGE_HEAP) printf("    inside heap memory but in no block (uncommitted, or not walkable)\n");
     } else {
         printf("    not in any memory region of the dump (free or unknown memory)\n");
@@ -222,6 +226,15 @@ static void json_found(json *j, hd_dump *d, const found *f)
         json_ku64(j, "size", f->area->size);
         json_kstr(j, "state", hd_state_name(f->area->state));
         json_kstr(j, "type", hd_type_name(f->area->type));
+        if (f->area->thread) {
+            size_t k, nt = hd_thread_count(d);
+            for (k = 0; k < nt && hd_thread_at(d, k) != f->area->thread; k++) {}
+            json_key(j, "thread");
+            json_begin_obj(j);
+            json_ku64(j, "index", k);
+            json_ku64(j, "id", f->area->thread->id);
+            json_end_obj(j);
+        }
         json_end_obj(j);
     } else {
         json_null(j);
