@@ -75,6 +75,8 @@ static u8 seg_offset(hstate *h, u64 e)
     return (u8)(((e - s->base) >> 16) + 1);
 }
 
+u64 hs_cur_seg(hstate *h) { return h->segs.v[h->cur].base; }
+
 u64 hs_seg_base(hstate *h, u64 addr)
 {
     size_t i;
@@ -83,7 +85,7 @@ u64 hs_seg_base(hstate *h, u64 addr)
     return 0;
 }
 
-static u32 units_for(hstate *h, u64 request)
+u32 hs_units_for(hstate *h, u64 request)
 {
     u64 round = h->ptr == 8 ? 0x1F : 0xF;
     return (u32)(((request + round) & ~(u64)(h->gran - 1)) / (u64)h->gran);
@@ -318,7 +320,7 @@ static u64 place(hstate *h, u64 bytes)
 /* An internal busy block (heap metadata): returns its user pointer. */
 u64 hs_alloc_internal(hstate *h, u64 request, u8 flags, u8 unused_marker, const char *what)
 {
-    u32 units = units_for(h, request);
+    u32 units = hs_units_for(h, request);
     u64 bytes = (u64)units * (u64)h->gran, a;
     u8 ub = unused_marker;
     (void)what;
@@ -344,7 +346,7 @@ u64 hs_alloc_internal(hstate *h, u64 request, u8 flags, u8 unused_marker, const 
 
 /* §7.2: record pointer at H+gran, extended header at H+2*gran (InterceptorValue 1,
 ** UnusedBytesLength, EntryOffset 2, ExtendedBlockSignature 5); user data at H+3*gran. */
-static void write_prefix(hstate *h, u64 hdr, int rs, u16 unused_len)
+void hs_write_prefix(hstate *h, u64 hdr, int rs, u16 unused_len)
 {
     vm *m = h->g->m;
     u64 ext = hdr + 2 * (u64)h->gran + (h->ptr == 8 ? 8 : 0);
@@ -362,7 +364,7 @@ static void backend_alloc(hstate *h, u64 req, int rs, int freed, int extra)
     u8 flags = HF_BUSY, ub;
     int classic = h->ust_classic && rs >= 0;
     if (extra || classic) flags |= HF_EXTRA;
-    units = units_for(h, req + prefix) + ((flags & HF_EXTRA) ? 1u : 0u);
+    units = hs_units_for(h, req + prefix) + ((flags & HF_EXTRA) ? 1u : 0u);
     bytes = (u64)units * g;
     if (freed) {
         a = place(h, bytes);
@@ -375,7 +377,7 @@ static void backend_alloc(hstate *h, u64 req, int rs, int freed, int extra)
     unused = bytes - req;
     if (prefix) {
         ub = 0x42;
-        write_prefix(h, a, rs, (u16)unused);
+        hs_write_prefix(h, a, rs, (u16)unused);
     } else if (unused >= 0x3F) {
         ub = 0x3F;
         if (h->ptr == 8) w64(h->g->m, a + bytes, unused);
@@ -414,7 +416,7 @@ static void backend_alloc(hstate *h, u64 req, int rs, int freed, int extra)
 }
 
 /* §5: a VirtualAlloc'd block. */
-static void va_alloc(hstate *h, u64 req, int rs, int internal, u64 *user_out)
+void hs_va_alloc(hstate *h, u64 req, int rs, int internal, u64 *user_out)
 {
     gen *g = h->g;
     vm *m = g->m;
@@ -442,7 +444,7 @@ static void va_alloc(hstate *h, u64 req, int rs, int internal, u64 *user_out)
     b[6] = (u8)(prefix / gran);               /* SegmentOffset = prefix / gran (§5.2) */
     b[7] = 4;                                 /* UnusedBytes 4: VirtualAlloc block (§3.4) */
     vm_write(m, e + (x64 ? 0x38 : 0x18), b, 8);
-    if (prefix) write_prefix(h, e + vahdr - gran, rs, (u16)size);
+    if (prefix) hs_write_prefix(h, e + vahdr - gran, rs, (u16)size);
     VPUSH(h->va, e);
     h->va_blocks++;
     h->va_bytes += commit;
@@ -583,7 +585,7 @@ static void link_free_lists(hstate *h)
     free(byaddr);
 }
 
-static void link_list(hstate *h, u64 head, const u64 *e, size_t n, size_t off)
+void hs_link_list(hstate *h, u64 head, const u64 *e, size_t n, size_t off)
 {
     vm *m = h->g->m;
     int p = h->ptr;
@@ -635,7 +637,7 @@ static void finish_heap(hstate *h)
         seg_header_fields(h, s);
         for (k = 0; k < h->ucrs.n; k++)
             if (h->ucrs.v[k].seg == (int)i) list[n++] = h->ucrs.v[k].desc;
-        link_list(h, s->base + hl->seg_ucr_list, list, n, (size_t)(2 * p));
+        hs_link_list(h, s->base + hl->seg_ucr_list, list, n, (size_t)(2 * p));
         h->reserved += s->lve - s->base;
         h->committed += s->committed;
         h->ucr_total += s->nucr;
@@ -647,7 +649,7 @@ static void finish_heap(hstate *h)
         }
         bases[i] = s->base;
     }
-    link_list(h, b + hl->segment_list, bases, h->segs.n, hl->seg_list_entry);
+    hs_link_list(h, b + hl->segment_list, bases, h->segs.n, hl->seg_list_entry);
     free(bases);
     /* UCR descriptors (§4.1): ListEntry on _HEAP.UCRList (non-empty ones), SegmentEntry, Address, Size */
     {
@@ -662,10 +664,10 @@ static void finish_heap(hstate *h)
                 wptr(m, p, u->desc + (u64)p, u->desc);
             }
         }
-        link_list(h, b + hl->ucr_list, list, n, 0);
+        hs_link_list(h, b + hl->ucr_list, list, n, 0);
     }
     /* VirtualAllocdBlocks (§5.1), cyclic-list damage if planned */
-    link_list(h, b + hl->va_blocks, h->va.v, h->va.n, 0);
+    hs_link_list(h, b + hl->va_blocks, h->va.v, h->va.n, 0);
     for (k = 0; k < h->cp.n; k++)
         if (h->cp.v[k].kind == CK_CYCLIC_LIST && h->va.n && h->cp.v[k].aux == h->va.v[h->va.n - 1])
             wptr(m, p, h->va.v[h->va.n - 1], h->va.v[0]);
@@ -798,7 +800,7 @@ static void run_allocs(hstate *h, int hi)
         rs[i] = gen_stack(g, as->stack, h->bits);
         lfh[i] = 0;
         if (h->lfh && as->lfh != 0 && as->smax <= vmax) {
-            u32 u = units_for(h, as->smax + (h->ust_prefix ? 2 * (u64)h->gran : 0));
+            u32 u = hs_units_for(h, as->smax + (h->ust_prefix ? 2 * (u64)h->gran : 0));
             if (bucket_of_units(u, h->gran) && (as->lfh == 1 || as->count >= 18)) lfh[i] = 1;
         }
     }
@@ -817,7 +819,7 @@ static void run_allocs(hstate *h, int hi)
             u64 req = rng_range(&h->r, as->smin, as->smax);
             int freed = as->free_frac > 0 && rng_unit(&h->r) < as->free_frac;
             if (req > vmax) {
-                if (!freed) va_alloc(h, req, rs[i], 0, NULL);
+                if (!freed) hs_va_alloc(h, req, rs[i], 0, NULL);
             } else {
                 backend_alloc(h, req, rs[i], freed, as->extra);
             }
@@ -935,7 +937,7 @@ static void build_heap(gen *g, heap_out *ho, int hi)
         for (i = 0; i < g->sc->heaps.n; i++)
             if (g->sc->heaps.v[i].bits == 64 && !g->sc->heaps.v[i].unlisted) nd++;
         for (i = 0; i < nd; i++) {
-            u64 req = 3 * 8, u = units_for(h, req), a;
+            u64 req = 3 * 8, u = hs_units_for(h, req), a;
             flush_pending(h);
             a = place(h, u * (u64)h->gran);
             emit_busy(h, a, (u32)u, HF_BUSY, (u8)(u * (u64)h->gran - req));

@@ -685,13 +685,95 @@ static void check_heap(C *c, const jv *hj)
     free(fa);
     for (i = 0; i < c->nblk; i++) {
         const jv *b = c->blk[i].b;
-        if (!c->blk[i].seen && !is_kind(b, "lfh") && !is_kind(b, "pageheap") && !uncaptured(b) && c->r->corruptions_seen == 0)
+        if (!c->blk[i].seen && !is_kind(b, "pageheap") && !uncaptured(b) && c->r->corruptions_seen == 0)
             bad(c, "manifest block 0x%llx (%s) was not found by the walk", (unsigned long long)c->blk[i].addr, jv_str(b, "kind"));
     }
 }
 
-/* LFH container: filled in when the LFH lands. */
-static void walk_lfh_container(C *c, u64 ub, u64 units) { (void)c; (void)ub; (void)units; }
+/* §6.5/§10 invariant 16: a UserBlocks container, its subsegment, and every LFH block in it. */
+static void walk_lfh_container(C *c, u64 ub, u64 units)
+{
+    const lfh_layout *L = c->hl->lfh;
+    int ptr = c->ptr, win7 = c->hl->hv == HV_WIN7;
+    u64 ss, li, ld, lfh = mp(c, ptr, c->heap + c->hl->front_end_heap), key = jv_u64(c->hj, "lfh_key"), fao, stride, H;
+    u32 bs, n, i, nfree = 0, nbusy_bits = 0;
+    u16 depth;
+    if (m32(c, ub + L->ub_signature) != 0xF0E0D0C0u) return;   /* another internal block */
+    ss = mp(c, ptr, ub + L->ub_subseg);
+    if (m8(c, c->heap + c->hl->front_end_type) != 2 || !lfh) { bad(c, "UserBlocks 0x%llx in a heap without LFH", (unsigned long long)ub); return; }
+    if (mp(c, ptr, ss + L->ss_user_blocks) != ub) bad(c, "UserBlocks 0x%llx: SubSegment.UserBlocks", (unsigned long long)ub);
+    li = mp(c, ptr, ss + L->ss_local_info);
+    ld = mp(c, ptr, li + L->si_local_data);
+    if (mp(c, ptr, ld + L->ld_low_frag_heap) != lfh) bad(c, "UserBlocks 0x%llx: LocalInfo->LocalData->LowFragHeap != FrontEndHeap", (unsigned long long)ub);
+    if (mp(c, ptr, lfh + L->heap) != c->heap) bad(c, "LFH 0x%llx: Heap back-pointer", (unsigned long long)lfh);
+    if (!win7 && mp(c, ptr, lfh + L->seg_info_arrays + (u64)m8(c, ss + L->ss_size_index) * (u64)ptr) != li) bad(c, "LFH: SegmentInfoArrays[SizeIndex] != LocalInfo");
+    bs = m16(c, ss + L->ss_block_size);
+    n = m16(c, ss + L->ss_block_count);
+    depth = m16(c, ss + L->ss_aggr);
+    stride = (u64)bs * (u64)c->gran;
+    if (win7) {
+        fao = L->ub_header;
+    } else {
+        u32 eo = m32(c, ub + L->ub_encoded_offsets) ^ (u32)key ^ (u32)ub ^ (u32)lfh;
+        fao = eo & 0xFFFF;
+        if ((eo >> 16) != stride) bad(c, "UserBlocks 0x%llx: EncodedOffsets stride 0x%x, BlockSize says 0x%llx", (unsigned long long)ub, eo >> 16, (unsigned long long)stride);
+        if (mp(c, ptr, ub + L->ub_bitmap) != n || mp(c, ptr, ub + L->ub_bitmap + (u64)ptr) != ub + L->ub_bitmap_data)
+            bad(c, "UserBlocks 0x%llx: BusyBitmap header", (unsigned long long)ub);
+    }
+    if (fao + (u64)n * stride > units * (u64)c->gran - (u64)c->gran) bad(c, "UserBlocks 0x%llx: blocks overflow the container", (unsigned long long)ub);
+    for (i = 0; i < n; i++) {
+        u64 body;
+        u32 d;
+        u8 ubt;
+        int bz;
+        mblk *mb;
+        H = ub + fao + (u64)i * stride;
+        body = H + (ptr == 8 ? 8 : 0);
+        d = m32(c, body);
+        if (win7) {
+            if ((d ^ (u32)ss ^ (u32)c->heap ^ (u32)(H >> (ptr == 8 ? 4 : 3))) != (u32)key) bad(c, "LFH block 0x%llx: Win7 header does not decode with the key", (unsigned long long)H);
+        } else {
+            u32 D = (u32)key ^ (u32)c->heap ^ d ^ (u32)(H >> (ptr == 8 ? 4 : 3));
+            if ((D & 0xFFFF) || H - (D >> (ptr == 8 ? 12 : 13)) != ub) bad(c, "LFH block 0x%llx: header does not decode to its UserBlocks", (unsigned long long)H);
+        }
+        ubt = m8(c, body + 7);
+        if (!(ubt & 0x80)) bad(c, "LFH block 0x%llx: UnusedBytes 0x%x without 0x80", (unsigned long long)H, ubt);
+        bz = (ubt & 0x3F) != 0;
+        if (!win7) {
+            int bit = (m8(c, ub + L->ub_bitmap_data + i / 8) >> (i % 8)) & 1;
+            if (bit != bz) bad(c, "LFH block 0x%llx: bitmap %d, UnusedBytes 0x%x", (unsigned long long)H, bit, ubt);
+            nbusy_bits += (u32)bit;
+        }
+        if (!bz) nfree++;
+        mb = find_blk(c, H);
+        if (!mb || !is_kind(mb->b, "lfh") || jv_u64(mb->b, "size") != stride || busy(mb->b) != bz) {
+            bad(c, "LFH block 0x%llx: not in the manifest as an lfh block of 0x%llx bytes, %s", (unsigned long long)H, (unsigned long long)stride, bz ? "busy" : "free");
+            continue;
+        }
+        mb->seen = 1;
+        c->r->lfh_blocks++;
+        if (bz) {
+            hdr hh;
+            memset(&hh, 0, sizeof hh);
+            hh.ub = ubt;
+            check_busy_user(c, H, hh, bs, mb->b, 1);
+        }
+    }
+    if (nfree != depth) bad(c, "subsegment 0x%llx: %u free blocks, Depth %u", (unsigned long long)ss, nfree, depth);
+    if (win7) {   /* the free chain from FreeEntryOffset */
+        u16 off = m16(c, ss + L->ss_aggr + 2);
+        u32 k = 0;
+        while (off != 0xFFFF && k <= n) {
+            u64 fh = ub + (u64)off * (u64)c->gran;
+            if ((m8(c, fh + (ptr == 8 ? 0xF : 7)) & 0x3F) != 0) bad(c, "LFH free chain reaches busy block 0x%llx", (unsigned long long)fh);
+            off = m16(c, fh + (u64)c->gran);
+            k++;
+        }
+        if (k != depth) bad(c, "subsegment 0x%llx: free chain of %u, Depth %u", (unsigned long long)ss, k, depth);
+    } else {
+        if (n - nbusy_bits != depth) bad(c, "subsegment 0x%llx: zero bits != Depth", (unsigned long long)ss);
+    }
+}
 
 static void check_totals(C *c, const jv *hj)
 {

@@ -74,12 +74,13 @@ static void test_every_layout(void **state)
         assert_int_equal(mkdump("--layout %s --scale 0.3 --seed %zu -o '%s' --truth '%s'", lo->name, i + 7, d, j), 0);
         check_ok(d, j, &r);
         assert_true(r.heaps >= 2);
-        assert_true(r.blocks_walked > 500);
+        assert_true(r.blocks_walked > 100);
         assert_true(r.free_walked > 10);
         assert_true(r.va_walked >= 2);
         assert_true(r.ust_blocks > 100);           /* +ust prefixes with records checked */
         assert_true(r.stacks_checked == r.ust_blocks);
         assert_true(r.segments >= 4);
+        assert_true(r.lfh_blocks > 300);          /* LFH containers decoded and classified */
     }
 }
 
