@@ -878,6 +878,7 @@ static void build_heap(gen *g, heap_out *ho, int hi)
     (void)g4;
     reserve = hs->reserve ? ALIGN_UP(hs->reserve, ALLOC_GRAN) : 0x100000;
     if (hs->segments.n) reserve = hs->segments.v[0].reserve;
+    if (ho->pageheap) reserve = dph_reserve(g, hi);
     if (hs->segments.n) {
         h->base = hs->segments.v[0].base;   /* reserved by gen_heaps */
     } else if (hs->base) {
@@ -891,7 +892,7 @@ static void build_heap(gen *g, heap_out *ho, int hi)
         seg s;
         memset(&s, 0, sizeof s);
         s.base = h->base;
-        s.lve = h->base + reserve;
+        s.lve = h->base + (ho->pageheap ? PAGE : reserve);   /* page heap: the DPH root follows */
         VPUSH(h->segs, s);
     }
     h->cur = 0;
@@ -912,6 +913,8 @@ static void build_heap(gen *g, heap_out *ho, int hi)
         j_hex(j, "force_flags", (ho->flags & 0x6001007Du) | (ho->pageheap ? 0x01000000u : 0));
         j_str(j, "found_in", ho->listed ? (h->bits == 64 ? "peb64" : "peb32") : "none");
         if (!ho->listed && g->lo->h24h2 && !hs->unlisted) j_str(j, "found_via", "descriptor-chain");
+        if (ho->pageheap) j_hex(j, "dph_root", h->base + PAGE);
+        if (hs->normal_of >= 0) j_str(j, "normal_heap_of", g->sc->heaps.v[hs->normal_of].name);
         j_uint(j, "process_heaps_index", (u64)ho->index);
         j_arr(j, "blocks");
     }
@@ -928,8 +931,10 @@ static void build_heap(gen *g, heap_out *ho, int hi)
         h->segs.v[0].first = h->pos;
         h->lookup[0] = h->base + hl->heap_size + hl->lock_size;
     }
-    h->ucr_index = hs_alloc_internal(h, 0x20 * (u64)h->ptr, HF_BUSY, 0x01, "UCR index");
-    h->lookup[1] = hs_alloc_internal(h, ls + 0x100 + 0x800 * 2 * (u64)h->ptr, HF_BUSY, 0x01, "extended lookup");
+    if (!ho->pageheap) {
+        h->ucr_index = hs_alloc_internal(h, 0x20 * (u64)h->ptr, HF_BUSY, 0x01, "UCR index");
+        h->lookup[1] = hs_alloc_internal(h, ls + 0x100 + 0x800 * 2 * (u64)h->ptr, HF_BUSY, 0x01, "extended lookup");
+    }
     if (hs->lfh && !ho->pageheap) lfh_create(h);
     if (g->lo->h24h2 && h->bits == 64 && ho->process) {
         /* 24H2 (§1.4): descriptors {Next, Prev, Heap} from the process heap, one per NT heap */
@@ -964,7 +969,7 @@ static void build_heap(gen *g, heap_out *ho, int hi)
             close_range(h, h->fixed_commit, h->segs.v[h->cur].lve);
         }
     }
-    if (ho->pageheap) dph_build(g, ho, hi);
+    if (ho->pageheap) dph_build(h, hi);
     finish_heap(h);
     if (!g->live) resolve_corruptions(h, hi);
     else record_corruptions(h, hi);
@@ -1157,6 +1162,15 @@ void heaps_finish(gen *g)
             w32(m, peb + 0x8C, maxh);
             w32(m, peb + 0x90, (u32)arr);
         }
+    }
+    for (i = 0; i < g->heaps.n; i++) {   /* page heaps: root.NormalHeap (§8.2) */
+        heap_out *ho = g->heaps.v[i];
+        int of = g->sc->heaps.v[ho->spec].normal_of;
+        size_t k;
+        if (of < 0) continue;
+        for (k = 0; k < g->heaps.n; k++)
+            if (g->heaps.v[k]->spec == of && g->heaps.v[k]->dph_root)
+                wptr(m, ho->ptr, g->heaps.v[k]->dph_root + (ho->ptr == 8 ? 0x150 : 0xB4), ho->base);
     }
     if (g->lo->h24h2) {
         heap_out *ph = NULL;

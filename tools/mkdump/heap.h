@@ -31,6 +31,7 @@ typedef struct lbucket {
 } lbucket;
 
 typedef struct hstate {
+    /* (struct hstate is also declared in mkdump.h for dph_build) */
     gen *g;
     heap_out *ho;
     heap_spec *hs;

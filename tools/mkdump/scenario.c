@@ -192,6 +192,7 @@ static int statement(pctx *p, char **tok, int n)
         h.pageheap = flag(tok, n, 2, "pageheap") ? 1 : -1;
         h.unlisted = flag(tok, n, 2, "unlisted");
         h.lfh = -1;
+        h.normal_of = -1;
         if ((v = opt(tok, n, 2, "flags"))) { if (num(p, v, &x)) return -1; h.flags = (u32)x; }
         if ((v = opt(tok, n, 2, "reserve")) && num(p, v, &h.reserve)) return -1;
         if ((v = opt(tok, n, 2, "base")) && num(p, v, &h.base)) return -1;
@@ -322,8 +323,24 @@ static int normalize(pctx *p)
                 h.process = 1;
                 h.bits = bits;
                 h.lfh = !s->ust_classic;
+                h.normal_of = -1;
                 VPUSH(s->heaps, h);
             }
+        }
+    }
+    /* every page heap gets its NormalHeap (§8.1: root.NormalHeap), an ordinary private heap */
+    {
+        size_t nh = s->heaps.n;
+        for (i = 0; i < nh; i++) {
+            heap_spec h;
+            if (!s->heaps.v[i].pageheap) continue;
+            memset(&h, 0, sizeof h);
+            h.name = xsprintf("%s-normal", s->heaps.v[i].name);
+            h.bits = s->heaps.v[i].bits;
+            h.flags = 0x1002;
+            h.normal_of = (int)i;
+            h.lfh = 0;
+            VPUSH(s->heaps, h);
         }
     }
     /* the process heap comes first in its world (ProcessHeaps[0] == ProcessHeap) */
@@ -341,6 +358,12 @@ static int normalize(pctx *p)
                 int hi = s->allocs.v[k].heap;
                 if (hi == (int)a) s->allocs.v[k].heap = (int)b;
                 else if (hi >= (int)b && hi < (int)a) s->allocs.v[k].heap = hi + 1;
+            }
+            for (k = 0; k < s->heaps.n; k++) {
+                int hi = s->heaps.v[k].normal_of;
+                if (hi < 0) continue;
+                if (hi == (int)a) s->heaps.v[k].normal_of = (int)b;
+                else if (hi >= (int)b && hi < (int)a) s->heaps.v[k].normal_of = hi + 1;
             }
             for (k = 0; k < s->corrupts.n; k++) {
                 int hi = s->corrupts.v[k].heap;
