@@ -122,6 +122,7 @@ void hs_block_json(hstate *h, u64 addr, u64 user, u64 size, u64 usize, int busy,
     json *j = h->g->j;
     size_t i;
     if (!h->g->live) return;
+    h->g->nblocks++;
     j_obj(j, NULL);
     j_hex(j, "address", addr);
     j_hex(j, "user_address", user);
@@ -464,6 +465,7 @@ void hs_va_alloc(hstate *h, u64 req, int rs, int internal, u64 *user_out)
     if (g->live) {
         json *j = g->j;
         u64 addr = e + vahdr - gran;
+        g->nblocks++;
         size_t i;
         j_obj(j, NULL);
         j_hex(j, "address", addr);

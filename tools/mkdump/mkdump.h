@@ -370,6 +370,7 @@ typedef struct gen {
     /* heaps */
     VEC(heap_out *) heaps;
     VEC(corruption) corr;
+    u64 nblocks;        /* blocks written (writing pass), for --stats */
 } gen;
 #define W(bits) ((bits) == 64 ? 1 : 0)
 /* ntdll .data layout chosen by mkdump (see README "Choices"): */

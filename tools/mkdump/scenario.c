@@ -468,7 +468,8 @@ static const char *DEFAULT_SCENARIO =
 static const char *SEED_COMMON =
     "# seed: ../shared/seed/ - a .NET process with +ust leaking 16 MB (user size 0x1000040) and\n"
     "# 88 MB VirtualAlloc'd blocks from halcon.dll (two stacks), next to ordinary small\n"
-    "# allocations and LFH traffic.  --scale 1 is the seed's 13 GB.\n"
+    "# allocations and LFH traffic.  --scale 1 is the seed's 13 GB (41 x 16 MB + 147 x 88 MB blocks;\n"
+    "# with the LFH's own VirtualAlloc block the halcon heap has the seed's 189 Virt blocks).\n"
     "process HalconApp.exe pid=7732 threads=4\n"
     "gflags +ust\n"
     "module clr.dll path=C:\\Windows\\Microsoft.NET\\Framework64\\v4.0.30319\\clr.dll\n"
@@ -488,7 +489,7 @@ static const char *SEED_COMMON =
     "alloc halcon 4000 64-16000 stack=halcon_small free=45 lfh=no\n"
     "alloc halcon 41 0x1000040 stack=halcon_jit\n"
     "alloc halcon 60 0x5800040 stack=halcon_jit\n"
-    "alloc halcon 88 0x5800040 stack=halcon_internal\n";
+    "alloc halcon 87 0x5800040 stack=halcon_internal\n";
 
 /* On win7-x64 (the seed's OS) the addresses are the seed's own: halcon's functions sit where the
 ** WinDbg session shows them, the JIT frame is 0x7fe83e3bcf6, the halcon heap is 0x29fb0000
