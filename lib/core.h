@@ -14,9 +14,11 @@
 #include "common/vec.h"
 #include "common/diag.h"
 
+struct hd_pecache;    /* lib/proc/pe.c */
 struct hd_heapset;    /* lib/heap */
 struct hd_stackdb;    /* lib/stack */
 struct hd_symtab;     /* lib/sym */
+struct hd_addrmap;    /* lib/analyze (usage.c) */
 
 struct hd_dump {
     /* file */
@@ -34,11 +36,16 @@ struct hd_dump {
     vec streams;                  /* hd_stream */
     hd_sysinfo sys;
     hd_miscinfo misc;
+    hd_exception exc;
+    vec handles;                  /* hd_handle */
     vec threads;                  /* hd_thread */
     vec modules;                  /* hd_module, sorted by base */
     vec unloaded;                 /* hd_module */
     vec regions;                  /* hd_region, sorted by base */
     int has_meminfo;
+    vec alloc_runs;               /* per region: {first, last} region index of its allocation (lazy) */
+    uint64_t str_bytes;           /* UTF-8 bytes decoded from dump strings (bounded, see md_utf16) */
+    int str_budget_hit;
 
     /* address space (lib/as) */
     vec ranges;                   /* hd_range, sorted by base, non-overlapping */
@@ -49,11 +56,13 @@ struct hd_dump {
     hd_process proc;
     hd_peb pebs[2];
     vec peb_heaps[2];             /* uint64_t handles read from each ProcessHeaps array */
+    struct hd_pecache *pe;        /* PE images of the modules, parsed on demand (lib/proc/pe.c) */
 
     /* higher layers */
     struct hd_heapset *heaps;
     struct hd_stackdb *stacks;
     struct hd_symtab *sym;
+    struct hd_addrmap *amap;      /* lib/analyze/usage.c */
 
     /* Higher layers register a release function when they attach state (run in reverse). */
     void (*on_close[8])(hd_dump *d);

@@ -150,6 +150,13 @@ hd_dump *cli_open(const char *path)
 {
     hd_dump *d = NULL;
     hd_err e = hd_open(path, NULL, &d);
+    if (e == HD_OK && hd_stream_count(d) == 0) {
+        /* a header and nothing else: no command can say anything */
+        const hd_diag *g = hd_diag_count(d) ? hd_diag_get(d, 0) : NULL;
+        fprintf(stderr, "heapdig: %s: no stream could be read%s%s\n", path, g ? ": " : "", g ? g->msg : "");
+        hd_close(d);
+        return NULL;
+    }
     if (e == HD_OK) return d;
     switch (e) {
     case HD_EIO:
@@ -192,8 +199,8 @@ int cli_finish(hd_dump *d, int quiet)
         else if (g->sev == HD_SEV_WARN) warn++;
     }
     if (!quiet && (warn || err || hd_diag_dropped(d)))
-        fprintf(stderr, "heapdig: %s: %zu error(s), %zu warning(s)%s; 'heapdig check' lists them\n",
-                hd_path(d), err, warn, hd_diag_dropped(d) ? " (more not kept)" : "");
+        fprintf(stderr, "heapdig: %s: %zu error(s), %zu warning(s)%s; 'heapdig info --verbose %s' lists them\n",
+                hd_path(d), err, warn, hd_diag_dropped(d) ? " (more not kept)" : "", hd_path(d));
     return err ? EXIT_PARTIAL : EXIT_ANSWER;
 }
 

@@ -1,26 +1,169 @@
 /*
-** cmd_info.c - `heapdig info DUMP`: the process at a glance.
+** cmd_info.c - `heapdig info DUMP`: the process at a glance, on one screen: OS, architecture,
+** WoW64, pid, what the dump flags captured and so what heap analysis is possible, threads,
+** modules, the heaps each PEB lists and how much of their memory is in the dump, NtGlobalFlag.
 */
 #include <inttypes.h>
 #include <string.h>
+#include <strings.h>   /* strcasecmp */
 #include "cli.h"
 
 static const opt_spec specs[] = {
+    {"verbose", 'v', 0, "also list every thread, module, stream and diagnostic"},
     {"json", 0, 0, "print one JSON document (docs/json.md)"},
     {"help", 'h', 0, "this help"},
     {NULL, 0, 0, NULL},
 };
-enum { O_JSON, O_HELP };
+enum { O_VERBOSE, O_JSON, O_HELP, O_COUNT };
+
+/* ---- facts shared by the text and JSON forms ------------------------------------------- */
+
+typedef struct heap_fact {
+    uint64_t handle;
+    int process_heap;
+    int header_captured;        /* the first 0x100 bytes are in the dump */
+    uint64_t committed;         /* committed bytes of its allocation (0 when unknown) */
+    uint64_t captured;          /* captured bytes of its allocation */
+} heap_fact;
+
+/* What the heap's allocation looks like in the address map. */
+static heap_fact heap_facts(hd_dump *d, uint64_t h, uint64_t process_heap)
+{
+    heap_fact f;
+    const hd_area *a = hd_area_find(d, h), *first = hd_area_count(d) ? hd_area_at(d, 0) : NULL;
+    size_t i;
+    memset(&f, 0, sizeof f);
+    f.handle = h;
+    f.process_heap = h == process_heap;
+    f.header_captured = hd_view(d, h, 0x100) != NULL;
+    if (!a || !first) return f;
+    /* the areas of this heap around the handle (the map claims the whole allocation) */
+    i = (size_t)(a - first);
+    while (i > 0 && hd_area_at(d, i - 1)->usage == HD_USAGE_HEAP && hd_area_at(d, i - 1)->heap == h) i--;
+    for (; i < hd_area_count(d); i++) {
+        const hd_area *x = hd_area_at(d, i);
+        if (x->base > h && !(x->usage == HD_USAGE_HEAP && x->heap == h)) break;
+        if (x->usage != HD_USAGE_HEAP || x->heap != h) continue;
+        if (x->state == HD_MEM_COMMIT) f.committed += x->size;
+        f.captured += x->captured;
+    }
+    if (!hd_has_memory_info(d)) f.committed = 0;   /* the areas are captured ranges: unknown */
+    return f;
+}
+
+typedef enum { HA_FULL, HA_PARTIAL, HA_NONE, HA_UNKNOWN } heap_verdict;
+static const char *const verdict_name[] = {"full", "partial", "none", "unknown"};
+
+typedef struct verdict { heap_verdict v; const char *why; } verdict;
+
+/* What heap analysis can do with this dump, from the heaps found and the dump flags. */
+static verdict heap_verdict_of(hd_dump *d)
+{
+    const hd_process *p = hd_process_get(d);
+    uint64_t flags = hd_dump_header(d)->flags;
+    size_t i, k, n = 0, full = 0, some = 0;
+    verdict r;
+    for (i = 0; i < p->peb_count; i++) {
+        const hd_peb *pb = &p->pebs[i];
+        size_t cnt = pb->heap_count ? pb->heap_count : (pb->process_heap ? 1 : 0);
+        for (k = 0; k < cnt; k++) {
+            heap_fact f = heap_facts(d, pb->heap_count ? pb->heaps[k] : pb->process_heap, pb->process_heap);
+            n++;
+            /* complete: every committed byte captured (known only with a MemoryInfoList) */
+            if (f.captured && f.committed && f.captured >= f.committed) full++;
+            else if (f.captured && !hd_has_memory_info(d) && f.header_captured) full++;
+            if (f.captured) some++;
+        }
+    }
+    int no_heap_memory = !(flags & (HD_MDT_WITH_FULL_MEMORY | HD_MDT_WITH_PRIVATE_RW_MEMORY | HD_MDT_WITH_INDIRECT_MEMORY));
+    int complete = (flags & (HD_MDT_WITH_FULL_MEMORY | HD_MDT_WITH_PRIVATE_RW_MEMORY)) != 0;
+    if (no_heap_memory && !some) {
+        r.v = HA_NONE;
+        r.why = "the dump flags capture no heap memory (thread stacks at most): heaps cannot be analysed";
+    } else if (p->peb_count == 0) {
+        r.v = HA_UNKNOWN;
+        r.why = "no PEB could be read (no thread's TEB is captured), so the heap list is unknown";
+    } else if (n == 0 && !p->pebs[0].readable) {
+        r.v = HA_UNKNOWN;
+        r.why = "the PEB is not captured, so the heap list is unknown";
+    } else if (n == 0) {
+        r.v = HA_UNKNOWN;
+        r.why = "the PEB lists no heap and has no ProcessHeap";
+    } else if (full == n && (complete || hd_has_memory_info(d))) {
+        r.v = HA_FULL;
+        r.why = "every listed heap's committed memory is in the dump";
+    } else if (some) {
+        r.v = HA_PARTIAL;
+        r.why = complete ? "some heap memory is missing from the dump: walks give lower bounds"
+                         : "only the pieces of the heaps that stacks referenced are in the dump: walks give lower bounds";
+    } else {
+        r.v = HA_NONE;
+        r.why = "no memory of the listed heaps is in the dump: heaps cannot be analysed";
+    }
+    return r;
+}
+
+/* What the flags captured, in words, the most telling first. */
+static const char *capture_words(const hd_dump *d)
+{
+    uint64_t f = hd_dump_header(d)->flags;
+    if (f & HD_MDT_WITH_FULL_MEMORY) return "all committed memory (full dump)";
+    if (f & HD_MDT_WITH_PRIVATE_RW_MEMORY) return "private read/write memory (heaps, stacks; no images)";
+    if (f & HD_MDT_WITH_INDIRECT_MEMORY) return "thread stacks and the memory their pointers reference (heaps only in pieces)";
+    if (f & HD_MDT_WITH_DATA_SEGS) return "thread stacks and module data sections (no heap memory)";
+    return "thread stacks only (MiniDumpNormal: no heap memory)";
+}
+
+static const char *advice(const hd_dump *d, heap_verdict v)
+{
+    if (v == HA_FULL) return NULL;
+    if (hd_dump_header(d)->flags & HD_MDT_WITH_FULL_MEMORY)
+        return "a full-memory dump should hold every heap: this file looks truncated or damaged (see the diagnostics); capture it again";
+    return "for heap analysis capture a full dump: procdump -ma PID (or Task Manager > Create dump file)";
+}
+
+static const char *exception_name(uint32_t code)
+{
+    switch (code) {
+    case 0xC0000005u: return "access violation";
+    case 0xC0000374u: return "heap corruption";
+    case 0xC0000017u: return "no memory";
+    case 0xC00000FDu: return "stack overflow";
+    case 0x80000003u: return "breakpoint";
+    case 0xE06D7363u: return "C++ exception";
+    case 0xE0434352u: return ".NET exception";
+    case 0xC0000409u: return "stack buffer overrun (fail fast)";
+    case 0x80000007u: return "wake system debugger";
+    default: return "";
+    }
+}
+
+static int is_ntdll(const char *name) { return !strcasecmp(name, "ntdll.dll"); }
+
+static unsigned ptr_size_of(const hd_dump *d)
+{
+    hd_arch a = hd_sysinfo_get(d)->arch;
+    return a == HD_ARCH_X86 || a == HD_ARCH_ARM ? 4 : 8;
+}
+
+/* ---- JSON ----------------------------------------------------------------------------- */
 
 static void print_json(hd_dump *d)
 {
     const hd_sysinfo *s = hd_sysinfo_get(d);
+    const hd_miscinfo *m = hd_miscinfo_get(d);
+    const hd_exception *x = hd_exception_get(d);
     const hd_process *p = hd_process_get(d);
+    const hd_header *h = hd_dump_header(d);
+    verdict v = heap_verdict_of(d);
+    char gf[256];
     json j;
     size_t i, k;
+    unsigned b;
     json_init(&j, stdout, 1);
     json_begin_obj(&j);
     json_kstr(&j, "file", hd_path(d));
+    json_ku64(&j, "file_size", hd_file_size(d));
     json_kstr(&j, "arch", hd_arch_name(s->arch));
     json_key(&j, "os");
     json_begin_obj(&j);
@@ -28,20 +171,83 @@ static void print_json(hd_dump *d)
     json_ku64(&j, "minor", s->minor);
     json_ku64(&j, "build", s->build);
     json_kstr(&j, "service_pack", s->csd_version);
+    json_kstr(&j, "build_string", m->build_string);
     json_end_obj(&j);
     json_kbool(&j, "wow64", p->wow64);
-    json_ku64(&j, "threads", hd_thread_count(d));
-    json_key(&j, "modules");
+    json_key(&j, "pid");
+    if (m->has_pid) json_u64(&j, m->pid); else json_null(&j);
+    json_ku64(&j, "timestamp", h->timestamp);
+    json_key(&j, "dump_flags");
+    json_begin_obj(&j);
+    json_ku64(&j, "value", h->flags);
+    json_key(&j, "names");
     json_begin_arr(&j);
-    for (i = 0; i < hd_module_count(d); i++) {
-        const hd_module *m = hd_module_at(d, i);
+    for (b = 0; b < 64; b++)
+        if ((h->flags >> b) & 1) json_str(&j, hd_dump_flag_name((uint64_t)1 << b) ? hd_dump_flag_name((uint64_t)1 << b) : "unknown");
+    json_end_arr(&j);
+    json_kstr(&j, "captures", capture_words(d));
+    json_end_obj(&j);
+    json_key(&j, "heap_analysis");
+    json_begin_obj(&j);
+    json_kstr(&j, "verdict", verdict_name[v.v]);
+    json_kstr(&j, "reason", v.why);
+    json_key(&j, "advice");
+    if (advice(d, v.v)) json_str(&j, advice(d, v.v)); else json_null(&j);
+    json_end_obj(&j);
+    json_key(&j, "memory");
+    json_begin_obj(&j);
+    json_ku64(&j, "ranges", hd_range_count(d));
+    json_ku64(&j, "captured", hd_captured_bytes(d));
+    json_kbool(&j, "memory_info", hd_has_memory_info(d));
+    json_ku64(&j, "regions", hd_region_count(d));
+    json_end_obj(&j);
+    json_key(&j, "exception");
+    if (x->present) {
         json_begin_obj(&j);
-        json_kstr(&j, "name", m->name);
-        json_kaddr(&j, "base", m->base);
-        json_ku64(&j, "size", m->size);
+        json_ku64(&j, "thread_id", x->thread_id);
+        json_ku64(&j, "code", x->code);
+        json_kstr(&j, "name", exception_name(x->code));
+        json_kaddr(&j, "address", x->address);
+        json_end_obj(&j);
+    } else {
+        json_null(&j);
+    }
+    json_ku64(&j, "threads", hd_thread_count(d));
+    json_key(&j, "thread_list");
+    json_begin_arr(&j);
+    for (i = 0; i < hd_thread_count(d); i++) {
+        const hd_thread *t = hd_thread_at(d, i);
+        json_begin_obj(&j);
+        json_ku64(&j, "id", t->id);
+        json_kstr(&j, "name", t->name);
+        json_kaddr(&j, "teb", t->teb);
+        json_key(&j, "teb32");
+        if (t->teb32) json_addr(&j, t->teb32); else json_null(&j);
+        json_kaddr(&j, "stack_base", t->stack_base);
+        json_kaddr(&j, "stack_limit", t->stack_limit);
+        json_kaddr(&j, "stack_region", t->stack_region_base);
+        json_ku64(&j, "stack_region_size", t->stack_region_size);
         json_end_obj(&j);
     }
     json_end_arr(&j);
+    json_key(&j, "modules");
+    json_begin_arr(&j);
+    for (i = 0; i < hd_module_count(d); i++) {
+        const hd_module *mo = hd_module_at(d, i);
+        char ver[64];
+        json_begin_obj(&j);
+        json_kstr(&j, "name", mo->name);
+        json_kaddr(&j, "base", mo->base);
+        json_ku64(&j, "size", mo->size);
+        json_kstr(&j, "path", mo->path);
+        snprintf(ver, sizeof ver, "%u.%u.%u.%u", mo->version[0], mo->version[1], mo->version[2], mo->version[3]);
+        json_key(&j, "version");
+        if (mo->has_version) json_str(&j, ver); else json_null(&j);
+        json_end_obj(&j);
+    }
+    json_end_arr(&j);
+    json_ku64(&j, "unloaded_modules", hd_unloaded_module_count(d));
+    json_ku64(&j, "handles", hd_handle_count(d));
     json_key(&j, "pebs");
     json_begin_arr(&j);
     for (i = 0; i < p->peb_count; i++) {
@@ -49,11 +255,46 @@ static void print_json(hd_dump *d)
         json_begin_obj(&j);
         json_kstr(&j, "arch", pb->ptr_size == 8 ? "x64" : "x86");
         json_kaddr(&j, "address", pb->address);
+        json_kbool(&j, "readable", pb->readable);
+        json_kaddr(&j, "process_heap", pb->process_heap);
+        json_ku64(&j, "number_of_heaps", pb->number_of_heaps);
+        json_ku64(&j, "maximum_number_of_heaps", pb->maximum_number_of_heaps);
+        json_kaddr(&j, "process_heaps", pb->process_heaps);
+        json_kbool(&j, "heaps_readable", pb->heaps_readable);
         json_key(&j, "heaps");
         json_begin_arr(&j);
         for (k = 0; k < pb->heap_count; k++) json_addr(&j, pb->heaps[k]);
         json_end_arr(&j);
+        json_key(&j, "heap_memory");
+        json_begin_arr(&j);
+        for (k = 0; k < (pb->heap_count ? pb->heap_count : pb->process_heap ? 1 : 0); k++) {
+            heap_fact f = heap_facts(d, pb->heap_count ? pb->heaps[k] : pb->process_heap, pb->process_heap);
+            json_begin_obj(&j);
+            json_kaddr(&j, "address", f.handle);
+            json_kbool(&j, "process_heap", f.process_heap);
+            json_kbool(&j, "header_captured", f.header_captured);
+            json_key(&j, "committed");
+            if (hd_has_memory_info(d)) json_u64(&j, f.committed); else json_null(&j);
+            json_ku64(&j, "captured", f.captured);
+            json_end_obj(&j);
+        }
+        json_end_arr(&j);
         json_ku64(&j, "nt_global_flag", pb->nt_global_flag);
+        json_kstr(&j, "gflags", hd_gflags_string(pb->nt_global_flag, gf, sizeof gf));
+        json_end_obj(&j);
+    }
+    json_end_arr(&j);
+    json_key(&j, "streams");
+    json_begin_arr(&j);
+    for (i = 0; i < hd_stream_count(d); i++) {
+        const hd_stream *st = hd_stream_at(d, i);
+        json_begin_obj(&j);
+        json_ku64(&j, "type", st->type);
+        json_kstr(&j, "name", st->name);
+        json_ku64(&j, "size", st->size);
+        json_kaddr(&j, "rva", st->rva);
+        json_kbool(&j, "known", st->known);
+        json_kbool(&j, "truncated", st->truncated);
         json_end_obj(&j);
     }
     json_end_arr(&j);
@@ -62,38 +303,130 @@ static void print_json(hd_dump *d)
     json_finish(&j);
 }
 
-static void print_text(hd_dump *d)
+/* ---- text --------------------------------------------------------------------------- */
+
+static void print_flags(const hd_dump *d)
+{
+    uint64_t f = hd_dump_header(d)->flags;
+    unsigned b, n = 0;
+    printf("Dump flags:  0x%" PRIx64, f);
+    for (b = 0; b < 64; b++) {
+        const char *nm;
+        if (!((f >> b) & 1)) continue;
+        nm = hd_dump_flag_name((uint64_t)1 << b);
+        printf("%s%s", n++ ? " | " : " ", nm ? nm + 8 : "?");   /* without "MiniDump" */
+    }
+    if (!f) printf(" (MiniDumpNormal)");
+    printf("\n             captured: %s\n", capture_words(d));
+}
+
+static void print_text(hd_dump *d, int verbose)
 {
     const hd_sysinfo *s = hd_sysinfo_get(d);
+    const hd_miscinfo *m = hd_miscinfo_get(d);
+    const hd_exception *x = hd_exception_get(d);
     const hd_process *p = hd_process_get(d);
-    char a[32], gf[256];
-    size_t i, k;
-    printf("Dump:     %s\n", hd_path(d));
-    printf("OS:       Windows %u.%u.%u %s\n", s->major, s->minor, s->build, s->csd_version);
-    printf("Arch:     %s%s\n", hd_arch_name(s->arch), p->wow64 ? " (32-bit process under WoW64)" : "");
-    printf("Threads:  %zu\nModules:  %zu\n", hd_thread_count(d), hd_module_count(d));
+    unsigned ptr = ptr_size_of(d);
+    verdict v = heap_verdict_of(d);
+    char a[32], a2[32], sz[32], gf[256];
+    size_t i, k, n, shown;
+    printf("Dump:        %s (%s)\n", hd_path(d), fmt_size(sz, hd_file_size(d)));
+    printf("OS:          Windows %u.%u.%u%s%s", s->major, s->minor, s->build, s->csd_version[0] ? " " : "", s->csd_version);
+    if (m->has_build_string && m->build_string[0]) printf(" (%s)", m->build_string);
+    if (!s->present) printf("unknown (no SystemInfoStream)");
+    printf("\n");
+    printf("Process:     %s%s", hd_arch_name(s->arch), p->wow64 ? " dump of a 32-bit process under WoW64 (two views: 64-bit and 32-bit)" : "");
+    if (m->has_pid) printf(", pid %u (0x%x)", m->pid, m->pid);
+    printf("\n");
+    print_flags(d);
+    printf("Memory:      %zu range%s, %s captured; ", hd_range_count(d), hd_range_count(d) == 1 ? "" : "s", fmt_size(sz, hd_captured_bytes(d)));
+    if (hd_has_memory_info(d)) printf("MemoryInfoList with %zu regions (full address map)\n", hd_region_count(d));
+    else printf("no MemoryInfoList ('address' shows captured ranges only)\n");
+    printf("Heap analysis: %s: %s\n", verdict_name[v.v], v.why);
+    if (advice(d, v.v)) printf("             %s\n", advice(d, v.v));
+    if (x->present)
+        printf("Exception:   0x%08x%s%s%s at %s, thread 0x%x\n", x->code, exception_name(x->code)[0] ? " (" : "",
+               exception_name(x->code), exception_name(x->code)[0] ? ")" : "", fmt_addr(a, x->address, ptr), x->thread_id);
+    n = hd_thread_count(d);
+    printf("Threads:     %zu\n", n);
+    for (i = 0; i < n && (verbose || i < 4); i++) {
+        const hd_thread *t = hd_thread_at(d, i);
+        printf("  ~%-3zu id 0x%-5x TEB %s", i, t->id, fmt_addr(a, t->teb, ptr));
+        if (t->teb32) printf(" TEB32 %s", fmt_addr(a2, t->teb32, 4));
+        if (t->stack_region_size) printf("  stack %s +%s", fmt_addr(a, t->stack_region_base, ptr), fmt_size(sz, t->stack_region_size));
+        if (t->name[0]) printf("  \"%s\"", t->name);
+        printf("\n");
+    }
+    if (i < n) printf("  ... %zu more (--verbose)\n", n - i);
+    n = hd_module_count(d);
+    printf("Modules:     %zu loaded, %zu unloaded\n", n, hd_unloaded_module_count(d));
+    for (i = 0, shown = 0; i < n; i++) {
+        const hd_module *mo = hd_module_at(d, i);
+        /* one screen: the first few, and ntdll (its version tells the heap layout); all with -v */
+        if (!verbose && shown >= 4 && !is_ntdll(mo->name)) continue;
+        const char *shown_name = verbose && mo->path[0] ? mo->path : mo->name;
+        printf("  %s %s", fmt_addr_pad(a, mo->base, ptr), shown_name);
+        if (mo->has_version)
+            printf("%*s %u.%u.%u.%u", strlen(shown_name) < 24 ? (int)(24 - strlen(shown_name)) : 0, "",
+                   mo->version[0], mo->version[1], mo->version[2], mo->version[3]);
+        printf("\n");
+        shown++;
+    }
+    if (shown < n) printf("  ... %zu more (--verbose)\n", n - shown);
     for (i = 0; i < p->peb_count; i++) {
         const hd_peb *pb = &p->pebs[i];
-        printf("PEB%u:    %s  NtGlobalFlag 0x%x %s\n", pb->ptr_size * 8, fmt_addr(a, pb->address, pb->ptr_size),
-               pb->nt_global_flag, hd_gflags_string(pb->nt_global_flag, gf, sizeof gf));
-        for (k = 0; k < pb->heap_count; k++)
-            printf("  heap %s%s\n", fmt_addr(a, pb->heaps[k], pb->ptr_size),
-                   hd_view(d, pb->heaps[k], 16) ? "" : "  (memory not captured)");
+        size_t cnt = pb->heap_count;
+        printf("PEB%-2u        %s%s  NtGlobalFlag 0x%x%s%s\n", pb->ptr_size * 8, fmt_addr(a, pb->address, pb->ptr_size),
+               pb->readable ? "" : " (not captured)", pb->nt_global_flag, pb->nt_global_flag ? " " : " (none)",
+               hd_gflags_string(pb->nt_global_flag, gf, sizeof gf));
+        if (!pb->readable) continue;
+        printf("  heaps: NumberOfHeaps %u, ProcessHeaps %s%s\n", pb->number_of_heaps, fmt_addr(a, pb->process_heaps, pb->ptr_size),
+               pb->heaps_readable ? "" : " (array not captured)");
+        if (!cnt && pb->process_heap) cnt = 1;
+        for (k = 0; k < cnt; k++) {
+            uint64_t hh = pb->heap_count ? pb->heaps[k] : pb->process_heap;
+            heap_fact f = heap_facts(d, hh, pb->process_heap);
+            char c1[32], c2[32];
+            printf("  %-2zu %s%s  ", k, fmt_addr(a, hh, pb->ptr_size), f.process_heap ? " (process heap)" : "");
+            if (hd_has_memory_info(d) && f.committed)
+                printf("captured %s of %s committed (%.0f%%)", fmt_size(c1, f.captured), fmt_size(c2, f.committed),
+                       100.0 * (double)f.captured / (double)f.committed);
+            else if (f.captured)
+                printf("captured %s", fmt_size(c1, f.captured));
+            else
+                printf("memory not captured");
+            printf("\n");
+        }
+    }
+    /* streams heapdig does not read: listed, never fatal */
+    for (i = 0, shown = 0; i < hd_stream_count(d); i++) {
+        const hd_stream *st = hd_stream_at(d, i);
+        if (st->known) continue;
+        printf("%s type 0x%x (%u bytes)", shown++ ? "," : "Other streams:", st->type, st->size);
+    }
+    if (shown) printf("\n");
+    if (verbose) {
+        for (i = 0; i < hd_stream_count(d); i++) {
+            const hd_stream *st = hd_stream_at(d, i);
+            printf("  stream %-28s type 0x%-8x %10u bytes at 0x%x%s\n", st->name, st->type, st->size, st->rva,
+                   st->truncated ? " (truncated)" : "");
+        }
+        cli_print_diags(stdout, d);
     }
 }
 
 int cmd_info(int argc, char **argv)
 {
-    opt_result r[3] = {{0, NULL}};
+    opt_result r[O_COUNT] = {{0, NULL}};
     const char *pos[1];
     int npos, rc;
     hd_dump *d;
     if (opts_parse("info", argc, argv, specs, r, pos, 1, &npos) < 0) return EXIT_NOTHING;
-    if (r[O_HELP].present) { opts_usage(stdout, "info", "[--json] DUMP", specs); return EXIT_ANSWER; }
-    if (npos != 1) { opts_usage(stderr, "info", "[--json] DUMP", specs); return EXIT_NOTHING; }
+    if (r[O_HELP].present) { opts_usage(stdout, "info", "[--verbose] [--json] DUMP", specs); return EXIT_ANSWER; }
+    if (npos != 1) { opts_usage(stderr, "info", "[--verbose] [--json] DUMP", specs); return EXIT_NOTHING; }
     if (!(d = cli_open(pos[0]))) return EXIT_NOTHING;
     hd_process_get(d);
-    if (r[O_JSON].present) print_json(d); else print_text(d);
+    if (r[O_JSON].present) print_json(d); else print_text(d, r[O_VERBOSE].present);
     rc = cli_finish(d, 0);
     hd_close(d);
     return rc;

@@ -7,6 +7,7 @@
 */
 #include <string.h>
 #include "../core.h"
+#include "../common/rd.h"
 
 /* Index of the range containing VA, or -1. */
 static ptrdiff_t find_range(const hd_dump *d, uint64_t va)
@@ -47,6 +48,25 @@ uint64_t hd_captured_at(const hd_dump *d, uint64_t va)
         }
     }
     return n;
+}
+
+uint64_t hd_captured_in(const hd_dump *d, uint64_t va, uint64_t size)
+{
+    const hd_range *r = d->ranges.data;
+    size_t lo = 0, hi = d->ranges.len;
+    uint64_t end, sum = 0;
+    if (size == 0) return 0;
+    if (ck_add(va, size, &end)) end = UINT64_MAX;
+    while (lo < hi) {   /* first range with base > va */
+        size_t mid = lo + (hi - lo) / 2;
+        if (r[mid].base <= va) lo = mid + 1; else hi = mid;
+    }
+    if (lo > 0) lo--;   /* the range that may contain va */
+    for (; lo < d->ranges.len && r[lo].base < end; lo++) {
+        uint64_t b = HD_MAX(r[lo].base, va), e = HD_MIN(r[lo].base + r[lo].size, end);
+        if (e > b) sum += e - b;
+    }
+    return sum;
 }
 
 hd_err hd_read(const hd_dump *d, uint64_t va, void *buf, size_t len, size_t *got)

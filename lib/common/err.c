@@ -36,4 +36,5 @@ void hd_limits_default(hd_limits *lim)
     lim->max_blocks = (uint64_t)1 << 32;
     lim->max_diags = 10000;
     lim->max_stack_depth = 256;
+    lim->max_handles = 1u << 20;
 }

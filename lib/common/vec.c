@@ -2,7 +2,7 @@
 ** vec.c - growable arrays (see vec.h).
 */
 #include <stdint.h>   /* SIZE_MAX */
-#include <stdlib.h>   /* realloc, free */
+#include <stdlib.h>   /* realloc, free, qsort */
 #include <string.h>   /* memset */
 #include "vec.h"
 
@@ -48,4 +48,9 @@ void *vec_push(vec *v)
 void *vec_at(const vec *v, size_t i)
 {
     return i < v->len ? (char *)v->data + i * v->elem : NULL;
+}
+
+void hd_sort(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *))
+{
+    if (n > 1) qsort(base, n, size, cmp);
 }

@@ -23,5 +23,7 @@ HD_API_INTERNAL hd_err vec_reserve(vec *v, size_t n);          /* capacity >= n 
 HD_API_INTERNAL void *vec_push(vec *v);                         /* zeroed new slot or NULL */
 HD_API_INTERNAL void *vec_at(const vec *v, size_t i);
 #define VEC_AT(v, T, i) ((T *)vec_at((v), (i)))
+/* qsort that accepts an empty (possibly NULL) array: qsort(NULL, 0, ...) is undefined. */
+HD_API_INTERNAL void hd_sort(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *));
 
 #endif

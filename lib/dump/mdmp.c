@@ -45,11 +45,23 @@ static const char *stream_name(uint32_t type, int *known)
 
 /* ---- strings ------------------------------------------------------------------------------ */
 
+/* Strings decoded from one dump may not take more than this many bytes in total (a hostile dump can
+** point a million handles at the same long string): 16 MB plus three times the file size. */
+static uint64_t str_budget(const hd_dump *d) { return ((uint64_t)16 << 20) + 3 * d->size; }
+
 char *md_utf16(hd_dump *d, const uint8_t *p, size_t nchars)
 {
     size_t i, o = 0;
     char *out;
-    if (nchars > ((size_t)1 << 20)) nchars = (size_t)1 << 20;
+    if (nchars > 32768) nchars = 32768;   /* UNICODE_STRING can hold no more; paths are shorter */
+    if (d->str_bytes + nchars * 3 + 1 > str_budget(d)) {
+        if (!d->str_budget_hit)
+            HD_DIAG_NOADDR(d, HD_SEV_WARN, HD_ELIMIT, "minidump", "strings: more than %llu bytes of names decoded; further names are left empty (limit)",
+                           (unsigned long long)str_budget(d));
+        d->str_budget_hit = 1;
+        return NULL;
+    }
+    d->str_bytes += nchars * 3 + 1;
     out = arena_alloc(&d->ar, nchars * 3 + 1);
     if (!out) return NULL;
     for (i = 0; i < nchars; i++) {
@@ -125,8 +137,7 @@ hd_err hd_stream_data(const hd_dump *d, uint32_t type, const uint8_t **data, siz
     return HD_OK;
 }
 
-/* Stream bytes clipped to the file; NULL with *n = 0 when absent. */
-static const uint8_t *stream_bytes(const hd_dump *d, uint32_t type, size_t *n)
+const uint8_t *md_stream_bytes(const hd_dump *d, uint32_t type, size_t *n)
 {
     const uint8_t *p = NULL;
     *n = 0;
@@ -134,16 +145,14 @@ static const uint8_t *stream_bytes(const hd_dump *d, uint32_t type, size_t *n)
     return p;
 }
 
-/* A list stream "count, then entries of ENTRY bytes from OFF": how many entries are present.
-** Reports a count that the limit or the stream size cannot hold. */
-static uint64_t checked_count(hd_dump *d, const char *what, uint64_t count, uint64_t limit,
-                              size_t stream_size, size_t off, size_t entry)
+uint64_t md_checked_count(hd_dump *d, const char *what, uint64_t count, uint64_t limit,
+                          size_t stream_size, size_t off, size_t entry)
 {
     uint64_t fit = stream_size > off ? (stream_size - off) / entry : 0;
     uint64_t n = count;
     if (n > fit) {
-        HD_DIAG_NOADDR(d, HD_SEV_WARN, HD_ETRUNC, "minidump",
-                       "%s: %llu entries announced, only %llu fit in the stream", what,
+        HD_DIAG_NOADDR(d, HD_SEV_ERROR, HD_ETRUNC, "minidump",
+                       "%s: %llu entries announced, only %llu fit in the stream: truncated", what,
                        (unsigned long long)count, (unsigned long long)fit);
         n = fit;
     }
@@ -175,7 +184,7 @@ static hd_err parse_directory(hd_dump *d)
     fit = d->hdr.directory_rva < d->size ? (d->size - d->hdr.directory_rva) / 12 : 0;
     if (n > fit) {
         HD_DIAG(d, HD_SEV_ERROR, HD_ETRUNC, "minidump", d->hdr.directory_rva,
-                "stream directory at 0x%x announces %llu streams, only %llu fit in the file",
+                "stream directory at 0x%x announces %llu streams, only %llu fit in the file: truncated",
                 d->hdr.directory_rva, (unsigned long long)n, (unsigned long long)fit);
         n = fit;
     }
@@ -197,7 +206,7 @@ static hd_err parse_directory(hd_dump *d)
         s->name = stream_name(type, &s->known);
         if (ck_span(s->rva, s->size, d->size)) {
             s->truncated = 1;
-            HD_DIAG(d, HD_SEV_WARN, HD_ETRUNC, "minidump", s->rva,
+            HD_DIAG(d, s->known ? HD_SEV_ERROR : HD_SEV_WARN, HD_ETRUNC, "minidump", s->rva,
                     "%s (type %u) at RVA 0x%x size %u runs past the end of the file (%llu bytes)",
                     s->name, type, s->rva, s->size, (unsigned long long)d->size);
         }
@@ -213,12 +222,12 @@ static hd_err parse_directory(hd_dump *d)
 static void parse_sysinfo(hd_dump *d)
 {
     size_t n;
-    const uint8_t *p = stream_bytes(d, HD_STREAM_SYSTEM_INFO, &n);
+    const uint8_t *p = md_stream_bytes(d, HD_STREAM_SYSTEM_INFO, &n);
     hd_sysinfo *s = &d->sys;
     s->csd_version = "";
     if (!p) return;
     if (n < 32) {
-        HD_DIAG_NOADDR(d, HD_SEV_WARN, HD_ETRUNC, "minidump", "SystemInfoStream is %zu bytes (needs 32)", n);
+        HD_DIAG_NOADDR(d, HD_SEV_ERROR, HD_ETRUNC, "minidump", "SystemInfoStream is %zu bytes: truncated (needs 32)", n);
         return;
     }
     s->present = 1;
@@ -245,23 +254,47 @@ static void parse_sysinfo(hd_dump *d)
     }
 }
 
-/* MINIDUMP_MISC_INFO: SizeOfInfo +0, Flags1 +4, ProcessId +8, ProcessCreateTime +0xC,
-** ProcessUserTime +0x10, ProcessKernelTime +0x14.  MISC_INFO_4 adds BuildString (WCHAR[260])
-** at +0xE8.  Flags1: 1 = process id, 2 = times. */
+/* MINIDUMP_MISC_INFO (24 bytes): SizeOfInfo +0, Flags1 +4, ProcessId +8, ProcessCreateTime +0xC,
+**   ProcessUserTime +0x10, ProcessKernelTime +0x14.
+** _2 (44): ProcessorMaxMhz +0x18, ProcessorCurrentMhz +0x1C, ProcessorMhzLimit +0x20,
+**   ProcessorMaxIdleState +0x24, ProcessorCurrentIdleState +0x28.
+** _3 (232): ProcessIntegrityLevel +0x2C, ProcessExecuteFlags +0x30, ProtectedProcess +0x34,
+**   TimeZoneId +0x38, TIME_ZONE_INFORMATION +0x3C (Bias +0x3C, StandardName WCHAR[32] +0x40, 172 bytes).
+** _4 (832): BuildString WCHAR[260] +0xE8, DbgBldStr WCHAR[40] +0x2F0.
+** _5 (1364): XSTATE_CONFIG_FEATURE_MSC_INFO +0x340 (528 bytes), ProcessCookie +0x550.
+** Flags1: 1 process id, 2 times, 4 power info, 0x10 integrity, 0x20 execute flags, 0x40 time zone,
+** 0x80 protected process, 0x100 build string, 0x200 process cookie.  A field is used only when
+** both SizeOfInfo and the stream bytes reach it. */
 static void parse_miscinfo(hd_dump *d)
 {
     size_t n;
-    const uint8_t *p = stream_bytes(d, HD_STREAM_MISC_INFO, &n);
+    const uint8_t *p = md_stream_bytes(d, HD_STREAM_MISC_INFO, &n);
     hd_miscinfo *m = &d->misc;
+    size_t have;
     m->build_string = "";
+    m->dbg_bld_str = "";
+    m->time_zone_name = "";
     if (!p) return;
     if (n < 24) {
-        HD_DIAG_NOADDR(d, HD_SEV_WARN, HD_ETRUNC, "minidump", "MiscInfoStream is %zu bytes (needs 24)", n);
+        HD_DIAG_NOADDR(d, HD_SEV_ERROR, HD_ETRUNC, "minidump", "MiscInfoStream is %zu bytes: truncated (needs 24)", n);
         return;
     }
     m->present = 1;
     m->size_of_info = rd_le32(p);
     m->flags1 = rd_le32(p + 4);
+    switch (m->size_of_info) {
+    case 24: m->level = 1; break;
+    case 44: m->level = 2; break;
+    case 232: m->level = 3; break;
+    case 832: m->level = 4; break;
+    case 1364: m->level = 5; break;
+    default:
+        m->level = 0;
+        HD_DIAG_NOADDR(d, HD_SEV_INFO, HD_ECORRUPT, "minidump", "MiscInfoStream: SizeOfInfo %u is not a known MINIDUMP_MISC_INFO size", m->size_of_info);
+    }
+    have = HD_MIN((size_t)m->size_of_info, n);
+    if (m->size_of_info > n)
+        HD_DIAG_NOADDR(d, HD_SEV_WARN, HD_ETRUNC, "minidump", "MiscInfoStream: SizeOfInfo %u but the stream holds %zu bytes", m->size_of_info, n);
     if (m->flags1 & 1) { m->has_pid = 1; m->pid = rd_le32(p + 8); }
     if (m->flags1 & 2) {
         m->has_times = 1;
@@ -269,29 +302,57 @@ static void parse_miscinfo(hd_dump *d)
         m->user_time = rd_le32(p + 0x10);
         m->kernel_time = rd_le32(p + 0x14);
     }
-    if (m->size_of_info >= 832 && n >= 832 && (m->flags1 & 0x100)) {   /* MINIDUMP_MISC4_BUILDSTRING */
-        char *s = md_utf16(d, p + 0xE8, 260);
-        if (s) { m->has_build_string = 1; m->build_string = s; }
+    if ((m->flags1 & 4) && have >= 44) {
+        m->has_power = 1;
+        m->processor_max_mhz = rd_le32(p + 0x18);
+        m->processor_current_mhz = rd_le32(p + 0x1C);
+        m->processor_mhz_limit = rd_le32(p + 0x20);
+        m->processor_max_idle_state = rd_le32(p + 0x24);
+        m->processor_current_idle_state = rd_le32(p + 0x28);
     }
+    if (have >= 232) {
+        if (m->flags1 & 0x10) { m->has_integrity = 1; m->process_integrity_level = rd_le32(p + 0x2C); }
+        if (m->flags1 & 0x20) { m->has_execute_flags = 1; m->process_execute_flags = rd_le32(p + 0x30); }
+        if (m->flags1 & 0x80) { m->has_protected = 1; m->protected_process = rd_le32(p + 0x34); }
+        if (m->flags1 & 0x40) {
+            char *tz = md_utf16(d, p + 0x40, 32);
+            m->has_timezone = 1;
+            m->time_zone_id = rd_le32(p + 0x38);
+            m->time_zone_bias = (int32_t)rd_le32(p + 0x3C);
+            if (tz) m->time_zone_name = tz;
+        }
+    }
+    if (have >= 832 && (m->flags1 & 0x100)) {   /* MINIDUMP_MISC4_BUILDSTRING */
+        char *b = md_utf16(d, p + 0xE8, 260), *g = md_utf16(d, p + 0x2F0, 40);
+        if (b) { m->has_build_string = 1; m->build_string = b; }
+        if (g) m->dbg_bld_str = g;
+    }
+    if (have >= 1364 && (m->flags1 & 0x200)) { m->has_process_cookie = 1; m->process_cookie = rd_le32(p + 0x550); }
 }
 
 /* MINIDUMP_THREAD (48 bytes): ThreadId +0, SuspendCount +4, PriorityClass +8, Priority +0xC,
 ** Teb u64 +0x10, Stack {Start u64 +0x18, DataSize u32 +0x20, Rva u32 +0x24},
-** ThreadContext {DataSize +0x28, Rva +0x2C}. */
+** ThreadContext {DataSize +0x28, Rva +0x2C}.  ThreadExListStream has MINIDUMP_THREAD_EX (64
+** bytes: the same plus BackingStore); it is read only when there is no ThreadListStream. */
 static hd_err parse_threads(hd_dump *d)
 {
-    size_t n, i;
+    size_t n, i, esize = 48;
     uint64_t cnt;
-    const uint8_t *p = stream_bytes(d, HD_STREAM_THREAD_LIST, &n);
+    const char *what = "ThreadListStream";
+    const uint8_t *p = md_stream_bytes(d, HD_STREAM_THREAD_LIST, &n);
+    if (!p && (p = md_stream_bytes(d, HD_STREAM_THREAD_EX_LIST, &n)) != NULL) {
+        esize = 64;
+        what = "ThreadExListStream";
+    }
     if (!p) return HD_OK;
     if (n < 4) {
-        HD_DIAG_NOADDR(d, HD_SEV_WARN, HD_ETRUNC, "minidump", "ThreadListStream is %zu bytes", n);
+        HD_DIAG_NOADDR(d, HD_SEV_ERROR, HD_ETRUNC, "minidump", "%s is %zu bytes: truncated", what, n);
         return HD_OK;
     }
-    cnt = checked_count(d, "ThreadListStream", rd_le32(p), d->lim.max_threads, n, 4, 48);
+    cnt = md_checked_count(d, what, rd_le32(p), d->lim.max_threads, n, 4, esize);
     if (vec_reserve(&d->threads, (size_t)cnt) != HD_OK) return HD_ENOMEM;
     for (i = 0; i < cnt; i++) {
-        const uint8_t *e = p + 4 + 48 * i;
+        const uint8_t *e = p + 4 + esize * i;
         hd_thread *t = vec_push(&d->threads);
         t->id = rd_le32(e);
         t->suspend_count = rd_le32(e + 4);
@@ -341,13 +402,13 @@ static hd_err parse_modules(hd_dump *d)
 {
     size_t n, i;
     uint64_t cnt;
-    const uint8_t *p = stream_bytes(d, HD_STREAM_MODULE_LIST, &n);
+    const uint8_t *p = md_stream_bytes(d, HD_STREAM_MODULE_LIST, &n);
     if (!p) return HD_OK;
     if (n < 4) {
-        HD_DIAG_NOADDR(d, HD_SEV_WARN, HD_ETRUNC, "minidump", "ModuleListStream is %zu bytes", n);
+        HD_DIAG_NOADDR(d, HD_SEV_ERROR, HD_ETRUNC, "minidump", "ModuleListStream is %zu bytes: truncated", n);
         return HD_OK;
     }
-    cnt = checked_count(d, "ModuleListStream", rd_le32(p), d->lim.max_modules, n, 4, 108);
+    cnt = md_checked_count(d, "ModuleListStream", rd_le32(p), d->lim.max_modules, n, 4, 108);
     if (vec_reserve(&d->modules, (size_t)cnt) != HD_OK) return HD_ENOMEM;
     for (i = 0; i < cnt; i++) {
         const uint8_t *e = p + 4 + 108 * i;
@@ -371,14 +432,19 @@ static hd_err parse_modules(hd_dump *d)
         }
         parse_codeview(d, m, rd_le32(e + 0x4C), rd_le32(e + 0x50));
     }
-    qsort(d->modules.data, d->modules.len, sizeof(hd_module), cmp_module);
+    hd_sort(d->modules.data, d->modules.len, sizeof(hd_module), cmp_module);
     return HD_OK;
 }
 
 static int cmp_region(const void *a, const void *b)
 {
     const hd_region *x = a, *y = b;
-    return x->base < y->base ? -1 : x->base > y->base;
+    if (x->base != y->base) return x->base < y->base ? -1 : 1;
+    if (x->size != y->size) return x->size > y->size ? -1 : 1;   /* equal bases: the larger first */
+    if (x->alloc_base != y->alloc_base) return x->alloc_base < y->alloc_base ? -1 : 1;
+    if (x->state != y->state) return x->state < y->state ? -1 : 1;
+    if (x->type != y->type) return x->type < y->type ? -1 : 1;
+    return x->protect < y->protect ? -1 : x->protect > y->protect;
 }
 
 /* MINIDUMP_MEMORY_INFO_LIST: SizeOfHeader u32 +0, SizeOfEntry u32 +4, NumberOfEntries u64 +8;
@@ -389,10 +455,10 @@ static hd_err parse_meminfo(hd_dump *d)
     size_t n, i;
     uint32_t hsize, esize;
     uint64_t cnt;
-    const uint8_t *p = stream_bytes(d, HD_STREAM_MEMORY_INFO_LIST, &n);
+    const uint8_t *p = md_stream_bytes(d, HD_STREAM_MEMORY_INFO_LIST, &n);
     if (!p) return HD_OK;
     if (n < 16) {
-        HD_DIAG_NOADDR(d, HD_SEV_WARN, HD_ETRUNC, "minidump", "MemoryInfoListStream is %zu bytes", n);
+        HD_DIAG_NOADDR(d, HD_SEV_ERROR, HD_ETRUNC, "minidump", "MemoryInfoListStream is %zu bytes: truncated", n);
         return HD_OK;
     }
     hsize = rd_le32(p);
@@ -401,31 +467,59 @@ static hd_err parse_meminfo(hd_dump *d)
         HD_DIAG_NOADDR(d, HD_SEV_WARN, HD_ECORRUPT, "minidump", "MemoryInfoListStream: bad header (SizeOfHeader %u, SizeOfEntry %u)", hsize, esize);
         return HD_OK;
     }
-    cnt = checked_count(d, "MemoryInfoListStream", rd_le64(p + 8), d->lim.max_regions, n, hsize, esize);
+    cnt = md_checked_count(d, "MemoryInfoListStream", rd_le64(p + 8), d->lim.max_regions, n, hsize, esize);
     if (vec_reserve(&d->regions, (size_t)cnt) != HD_OK) return HD_ENOMEM;
     for (i = 0; i < cnt; i++) {
         const uint8_t *e = p + hsize + (size_t)esize * i;
-        hd_region *r = vec_push(&d->regions);
-        r->base = rd_le64(e);
+        hd_region *r;
+        uint64_t base = rd_le64(e), size = rd_le64(e + 0x18), end;
+        if (size == 0) {
+            HD_DIAG(d, HD_SEV_INFO, HD_ECORRUPT, "minidump", base, "MemoryInfoList: zero-length region at 0x%llx ignored", (unsigned long long)base);
+            continue;
+        }
+        if (ck_add(base, size, &end)) {
+            HD_DIAG(d, HD_SEV_WARN, HD_ECORRUPT, "minidump", base, "MemoryInfoList: region 0x%llx + 0x%llx wraps the address space; clipped",
+                    (unsigned long long)base, (unsigned long long)size);
+            size = UINT64_MAX - base;
+            if (size == 0) continue;
+        }
+        r = vec_push(&d->regions);
+        r->base = base;
         r->alloc_base = rd_le64(e + 8);
         r->alloc_protect = rd_le32(e + 0x10);
-        r->size = rd_le64(e + 0x18);
+        r->size = size;
         r->state = rd_le32(e + 0x20);
         r->protect = rd_le32(e + 0x24);
         r->type = rd_le32(e + 0x28);
     }
     d->has_meminfo = 1;
-    qsort(d->regions.data, d->regions.len, sizeof(hd_region), cmp_region);
-    /* Overlapping regions make "which region holds VA" ambiguous: keep the first, trim the rest. */
-    for (i = 1; i < d->regions.len; i++) {
-        hd_region *prev = VEC_AT(&d->regions, hd_region, i - 1), *r = VEC_AT(&d->regions, hd_region, i);
-        uint64_t pend;
-        if (ck_add(prev->base, prev->size, &pend)) pend = UINT64_MAX;
-        if (r->base < pend) {
-            HD_DIAG(d, HD_SEV_WARN, HD_ECORRUPT, "minidump", r->base, "MemoryInfoList region 0x%llx overlaps the previous region (ends 0x%llx); trimmed",
-                    (unsigned long long)r->base, (unsigned long long)pend);
-            prev->size = r->base - prev->base;
+    hd_sort(d->regions.data, d->regions.len, sizeof(hd_region), cmp_region);
+    /* Overlapping regions make "which region holds VA" ambiguous.  Deterministic rule: the region
+    ** with the lower base wins (equal bases: the larger one; then the other fields break ties, so
+    ** the result never depends on the listing order); a later region is trimmed to start where the
+    ** kept one ends, or dropped when wholly covered. */
+    {
+        size_t o = 0;
+        uint64_t end = 0;
+        for (i = 0; i < d->regions.len; i++) {
+            hd_region r = *VEC_AT(&d->regions, hd_region, i);
+            if (o && r.base < end) {
+                uint64_t cut = end - r.base;
+                if (cut >= r.size) {
+                    HD_DIAG(d, HD_SEV_WARN, HD_ECORRUPT, "minidump", r.base, "MemoryInfoList region 0x%llx (+0x%llx) overlaps an earlier region and is wholly covered; dropped",
+                            (unsigned long long)r.base, (unsigned long long)r.size);
+                    continue;
+                }
+                HD_DIAG(d, HD_SEV_WARN, HD_ECORRUPT, "minidump", r.base, "MemoryInfoList region 0x%llx overlaps the previous region (ends 0x%llx); trimmed",
+                        (unsigned long long)r.base, (unsigned long long)end);
+                r.base += cut;
+                r.size -= cut;
+            }
+            *VEC_AT(&d->regions, hd_region, o) = r;
+            o++;
+            end = r.base + r.size;
         }
+        d->regions.len = o;
     }
     return HD_OK;
 }
@@ -452,7 +546,12 @@ hd_err md_parse(hd_dump *d)
     parse_sysinfo(d);
     parse_miscinfo(d);
     if ((e = parse_threads(d)) != HD_OK) return e;
+    if ((e = md_parse_thread_info(d)) != HD_OK) return e;
+    if ((e = md_parse_thread_names(d)) != HD_OK) return e;
     if ((e = parse_modules(d)) != HD_OK) return e;
+    if ((e = md_parse_unloaded(d)) != HD_OK) return e;
+    md_parse_exception(d);
+    if ((e = md_parse_handles(d)) != HD_OK) return e;
     if ((e = md_parse_memory(d)) != HD_OK) return e;
     if ((e = parse_meminfo(d)) != HD_OK) return e;
     if (!d->has_meminfo && (e = synth_regions(d)) != HD_OK) return e;
@@ -462,10 +561,12 @@ hd_err md_parse(hd_dump *d)
 void md_free(hd_dump *d)
 {
     vec_free(&d->streams);
+    vec_free(&d->handles);
     vec_free(&d->threads);
     vec_free(&d->modules);
     vec_free(&d->unloaded);
     vec_free(&d->regions);
+    vec_free(&d->alloc_runs);
     vec_free(&d->ranges);
 }
 
@@ -477,6 +578,9 @@ const hd_stream *hd_stream_at(const hd_dump *d, size_t i) { return vec_at(&d->st
 uint64_t hd_file_size(const hd_dump *d) { return d->size; }
 const hd_sysinfo *hd_sysinfo_get(const hd_dump *d) { return &d->sys; }
 const hd_miscinfo *hd_miscinfo_get(const hd_dump *d) { return &d->misc; }
+const hd_exception *hd_exception_get(const hd_dump *d) { return &d->exc; }
+size_t hd_handle_count(const hd_dump *d) { return d->handles.len; }
+const hd_handle *hd_handle_at(const hd_dump *d, size_t i) { return vec_at(&d->handles, i); }
 size_t hd_thread_count(const hd_dump *d) { return d->threads.len; }
 const hd_thread *hd_thread_at(const hd_dump *d, size_t i) { return vec_at(&d->threads, i); }
 size_t hd_module_count(const hd_dump *d) { return d->modules.len; }
@@ -513,6 +617,37 @@ const hd_region *hd_region_find(const hd_dump *d, uint64_t va)
         const hd_region *r = VEC_AT(&d->regions, hd_region, lo - 1);
         return va - r->base < r->size ? r : NULL;
     }
+}
+
+/* Region I continues region I-1's allocation: same AllocationBase, adjacent, both busy. */
+static int continues(const hd_region *r, size_t i)
+{
+    return i > 0 && r[i].alloc_base == r[i - 1].alloc_base && r[i].state != HD_MEM_FREE &&
+           r[i - 1].state != HD_MEM_FREE && r[i - 1].base + r[i - 1].size == r[i].base;
+}
+
+int md_alloc_span(hd_dump *d, uint64_t va, uint64_t *base, uint64_t *size)
+{
+    const hd_region *r = hd_region_find(d, va), *g = d->regions.data;
+    size_t i, first, last;
+    *base = *size = 0;
+    if (!r || r->state == HD_MEM_FREE) return 0;
+    if (d->alloc_runs.len != d->regions.len) {   /* first call: index of each run's first and last region, O(n) */
+        vec_free(&d->alloc_runs);
+        vec_init(&d->alloc_runs, sizeof(size_t) * 2);
+        if (vec_reserve(&d->alloc_runs, d->regions.len) != HD_OK) return 0;
+        d->alloc_runs.len = d->regions.len;
+        for (i = 0; i < d->regions.len; i++)
+            ((size_t *)d->alloc_runs.data)[2 * i] = continues(g, i) ? ((size_t *)d->alloc_runs.data)[2 * (i - 1)] : i;
+        for (i = d->regions.len; i-- > 0;)
+            ((size_t *)d->alloc_runs.data)[2 * i + 1] = i + 1 < d->regions.len && continues(g, i + 1) ? ((size_t *)d->alloc_runs.data)[2 * (i + 1) + 1] : i;
+    }
+    i = (size_t)(r - g);
+    first = ((size_t *)d->alloc_runs.data)[2 * i];
+    last = ((size_t *)d->alloc_runs.data)[2 * i + 1];
+    *base = g[first].base;
+    *size = g[last].base + g[last].size - *base;
+    return 1;
 }
 
 const char *hd_arch_name(hd_arch a)
@@ -554,9 +689,11 @@ static hd_err open_common(hd_dump *d, const hd_limits *lim)
     vec_init(&d->diags.items, sizeof(hd_diag));
     vec_init(&d->streams, sizeof(hd_stream));
     vec_init(&d->threads, sizeof(hd_thread));
+    vec_init(&d->handles, sizeof(hd_handle));
     vec_init(&d->modules, sizeof(hd_module));
     vec_init(&d->unloaded, sizeof(hd_module));
     vec_init(&d->regions, sizeof(hd_region));
+    vec_init(&d->alloc_runs, sizeof(size_t) * 2);
     vec_init(&d->ranges, sizeof(hd_range));
     vec_init(&d->peb_heaps[0], sizeof(uint64_t));
     vec_init(&d->peb_heaps[1], sizeof(uint64_t));

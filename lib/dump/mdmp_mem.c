@@ -37,12 +37,12 @@ static void add_raw(hd_dump *d, vec *raw, uint64_t base, uint64_t size, uint64_t
         return;
     }
     if (off >= d->size) {
-        HD_DIAG(d, HD_SEV_WARN, HD_ETRUNC, "memory", base, "%s: data of range 0x%llx (+0x%llx) is past the end of the file; range dropped",
+        HD_DIAG(d, HD_SEV_ERROR, HD_ETRUNC, "memory", base, "%s: data of range 0x%llx (+0x%llx) is past the end of the file; range dropped",
                 src, (unsigned long long)base, (unsigned long long)size);
         return;
     }
     if (size > d->size - off) {
-        HD_DIAG(d, HD_SEV_WARN, HD_ETRUNC, "memory", base, "%s: range 0x%llx announces 0x%llx bytes, only 0x%llx are in the file; clipped",
+        HD_DIAG(d, HD_SEV_ERROR, HD_ETRUNC, "memory", base, "%s: range 0x%llx announces 0x%llx bytes, only 0x%llx are in the file; clipped",
                 src, (unsigned long long)base, (unsigned long long)size, (unsigned long long)(d->size - off));
         size = d->size - off;
     }
@@ -67,14 +67,14 @@ static hd_err read_memory64(hd_dump *d, vec *raw)
     uint64_t cnt, fit, off, i;
     if (hd_stream_data(d, HD_STREAM_MEMORY64_LIST, &p, &n) != HD_OK) return HD_OK;
     if (n < 16) {
-        HD_DIAG_NOADDR(d, HD_SEV_WARN, HD_ETRUNC, "minidump", "Memory64ListStream is %zu bytes (needs 16)", n);
+        HD_DIAG_NOADDR(d, HD_SEV_ERROR, HD_ETRUNC, "minidump", "Memory64ListStream is %zu bytes: truncated (needs 16)", n);
         return HD_OK;
     }
     cnt = rd_le64(p);
     off = rd_le64(p + 8);
     fit = (n - 16) / 16;
     if (cnt > fit) {
-        HD_DIAG_NOADDR(d, HD_SEV_WARN, HD_ETRUNC, "minidump", "Memory64ListStream: %llu ranges announced, only %llu fit in the stream",
+        HD_DIAG_NOADDR(d, HD_SEV_ERROR, HD_ETRUNC, "minidump", "Memory64ListStream: %llu ranges announced, only %llu fit in the stream: truncated",
                        (unsigned long long)cnt, (unsigned long long)fit);
         cnt = fit;
     }
@@ -100,13 +100,13 @@ static hd_err read_memory32(hd_dump *d, vec *raw)
     uint64_t cnt, fit, i;
     if (hd_stream_data(d, HD_STREAM_MEMORY_LIST, &p, &n) != HD_OK) return HD_OK;
     if (n < 4) {
-        HD_DIAG_NOADDR(d, HD_SEV_WARN, HD_ETRUNC, "minidump", "MemoryListStream is %zu bytes (needs 4)", n);
+        HD_DIAG_NOADDR(d, HD_SEV_ERROR, HD_ETRUNC, "minidump", "MemoryListStream is %zu bytes: truncated (needs 4)", n);
         return HD_OK;
     }
     cnt = rd_le32(p);
     fit = (n - 4) / 16;
     if (cnt > fit) {
-        HD_DIAG_NOADDR(d, HD_SEV_WARN, HD_ETRUNC, "minidump", "MemoryListStream: %llu ranges announced, only %llu fit in the stream",
+        HD_DIAG_NOADDR(d, HD_SEV_ERROR, HD_ETRUNC, "minidump", "MemoryListStream: %llu ranges announced, only %llu fit in the stream: truncated",
                        (unsigned long long)cnt, (unsigned long long)fit);
         cnt = fit;
     }
@@ -135,7 +135,7 @@ hd_err md_parse_memory(hd_dump *d)
         vec_free(&raw);
         return e;
     }
-    qsort(raw.data, raw.len, sizeof(raw_range), cmp_raw);
+    hd_sort(raw.data, raw.len, sizeof(raw_range), cmp_raw);
     if (vec_reserve(&d->ranges, raw.len) != HD_OK) {
         vec_free(&raw);
         return HD_ENOMEM;

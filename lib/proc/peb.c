@@ -16,10 +16,26 @@
 **   PEB  NumberOfHeaps / Maximum…       0x88/8C 0xE8/EC
 **   PEB  ProcessHeaps                   0x90    0xF0
 **   PEB  OSMajor / OSMinor / OSBuild    0xA4/A8/AC  0x118/11C/120
+** Pointers to shared memory, for the address map's "Other" (PHNT ntpebteb.h; checked on
+** fizzbuzz_wow64.dmp, where both views agree: ApiSetMap 0x40000, ReadOnlyStaticServerData
+** 0x7EFE0A90 inside ReadOnlySharedMemoryBase 0x7EFE0000, AnsiCodePageData 0x7EFB0000,
+** SystemDefaultActivationContextData 0x50000, each in a MEM_MAPPED or MEM_IMAGE region):
+**   PEB  ProcessParameters              0x10    0x20
+**   PEB  ApiSetMap                      0x38    0x68
+**   PEB  ReadOnlyStaticServerData       0x54    0x98
+**   PEB  Ansi / Oem / UnicodeCaseTable  0x58/5C/60  0xA0/A8/B0
+**   PEB  GdiSharedHandleTable           0x94    0xF8
+**   PEB  ActivationContextData          0x1F8   0x2F8
+**   PEB  SystemDefaultActivationContextData 0x200 0x308
+**
+** Each thread's stack allocation is the run of MemoryInfoList regions sharing the AllocationBase
+** of the region that holds the stack (StackLimit, else StackBase - 1, else MINIDUMP_THREAD.Stack):
+** reserved part, guard page and committed part together, as !address counts "Stack".
 */
 #include <stdio.h>
 #include <string.h>
 #include "../as/as.h"
+#include "../dump/dump_int.h"
 
 typedef struct teb_off { unsigned stack_base, stack_limit, self, peb; } teb_off;
 static const teb_off TEB32 = {0x04, 0x08, 0x18, 0x30};
@@ -27,17 +43,22 @@ static const teb_off TEB64 = {0x08, 0x10, 0x30, 0x60};
 
 typedef struct peb_off {
     unsigned process_heap, ro_shared, global_flag, nheaps, maxheaps, heaps, osmaj, osmin, osbuild;
+    unsigned params, apiset, ro_static, ansi, oem, ucase, gdi, actctx, sysactctx;
 } peb_off;
-static const peb_off PEB32 = {0x18, 0x4C, 0x68, 0x88, 0x8C, 0x90, 0xA4, 0xA8, 0xAC};
-static const peb_off PEB64 = {0x30, 0x88, 0xBC, 0xE8, 0xEC, 0xF0, 0x118, 0x11C, 0x120};
+static const peb_off PEB32 = {0x18, 0x4C, 0x68, 0x88, 0x8C, 0x90, 0xA4, 0xA8, 0xAC,
+                              0x10, 0x38, 0x54, 0x58, 0x5C, 0x60, 0x94, 0x1F8, 0x200};
+static const peb_off PEB64 = {0x30, 0x88, 0xBC, 0xE8, 0xEC, 0xF0, 0x118, 0x11C, 0x120,
+                              0x20, 0x68, 0x98, 0xA0, 0xA8, 0xB0, 0xF8, 0x2F8, 0x308};
 
 /* PEB address from a TEB, validating NtTib.Self; 0 if unreadable or inconsistent. */
-static uint64_t teb_peb(hd_dump *d, uint64_t teb, unsigned ptr, uint64_t *base, uint64_t *limit)
+/* QUIET: probing for a WoW64 TEB32, where a mismatch only means "not WoW64". */
+static uint64_t teb_peb(hd_dump *d, uint64_t teb, unsigned ptr, uint64_t *base, uint64_t *limit, int quiet)
 {
     const teb_off *o = ptr == 8 ? &TEB64 : &TEB32;
     uint64_t self, peb;
     if (as_ptr(d, teb + o->self, ptr, &self) != HD_OK) return 0;
     if (self != teb) {
+        if (quiet) return 0;
         HD_DIAG(d, HD_SEV_WARN, HD_ECORRUPT, "peb", teb, "TEB 0x%llx: NtTib.Self is 0x%llx, not the TEB address",
                 (unsigned long long)teb, (unsigned long long)self);
         return 0;
@@ -71,6 +92,16 @@ static void read_peb(hd_dump *d, int view, uint64_t addr, unsigned ptr)
     as_u32(d, addr + o->osmaj, &v32); p->os_major = v32;
     as_u32(d, addr + o->osmin, &v32); p->os_minor = v32;
     as_u16(d, addr + o->osbuild, &v16); p->os_build = v16;
+    /* shared-memory pointers: each read on its own (the tail of the PEB may not be captured) */
+    as_ptr(d, addr + o->params, ptr, &p->process_parameters);
+    as_ptr(d, addr + o->apiset, ptr, &p->api_set_map);
+    as_ptr(d, addr + o->ro_static, ptr, &p->read_only_static_server_data);
+    as_ptr(d, addr + o->ansi, ptr, &p->ansi_code_page_data);
+    as_ptr(d, addr + o->oem, ptr, &p->oem_code_page_data);
+    as_ptr(d, addr + o->ucase, ptr, &p->unicode_case_table_data);
+    as_ptr(d, addr + o->gdi, ptr, &p->gdi_shared_handle_table);
+    as_ptr(d, addr + o->actctx, ptr, &p->activation_context_data);
+    as_ptr(d, addr + o->sysactctx, ptr, &p->system_default_activation_context_data);
     n = p->number_of_heaps;
     if (n > p->maximum_number_of_heaps)
         HD_DIAG(d, HD_SEV_WARN, HD_ECORRUPT, "peb", addr, "PEB 0x%llx: NumberOfHeaps %u exceeds MaximumNumberOfHeaps %u",
@@ -95,6 +126,52 @@ static void read_peb(hd_dump *d, int view, uint64_t addr, unsigned ptr)
     p->heap_count = d->peb_heaps[view].len;
 }
 
+/* The stack allocation holding VA (md_alloc_span); without a MemoryInfoList, [lo, hi) as given.
+** Returns 0 when nothing is known. */
+static int stack_region(hd_dump *d, uint64_t va, uint64_t lo, uint64_t hi, uint64_t *base, uint64_t *size)
+{
+    *base = *size = 0;
+    if (!d->has_meminfo) {
+        if (hi <= lo) return 0;
+        *base = lo;
+        *size = hi - lo;
+        return 1;
+    }
+    return md_alloc_span(d, va, base, size);
+}
+
+/* StackLimit (lowest committed address) if plausible, else StackBase - 1, else the captured stack. */
+static void thread_stack(hd_dump *d, hd_thread *t)
+{
+    uint64_t va = 0, lo = 0, hi = 0;
+    if (t->stack_base > t->stack_limit && t->stack_limit) {
+        va = t->stack_limit;
+        lo = t->stack_limit;
+        hi = t->stack_base;
+    } else if (t->stack_size) {
+        va = t->stack_start;
+        lo = t->stack_start;
+        if (ck_add(lo, t->stack_size, &hi)) hi = UINT64_MAX;
+    }
+    if (lo || hi) stack_region(d, va, lo, hi, &t->stack_region_base, &t->stack_region_size);
+    if (t->teb32 && t->stack_base32 > t->stack_limit32 && t->stack_limit32)
+        stack_region(d, t->stack_limit32, t->stack_limit32, t->stack_base32, &t->stack_region_base32, &t->stack_region_size32);
+}
+
+/* A real WoW64 32-bit view has a process heap, or the WoW64 layer (wow64*.dll) is loaded; a
+** readable PEB32 with neither is Wine's placeholder. */
+static int is_wow64(const hd_dump *d, const hd_peb *p32)
+{
+    size_t i;
+    if (!p32->readable || p32->process_heap) return 1;   /* uncaptured: TEB32.Self matched, believe it */
+    for (i = 0; i < d->modules.len; i++) {
+        const char *n = VEC_AT(&d->modules, hd_module, i)->name;
+        if ((n[0] == 'w' || n[0] == 'W') && (n[1] == 'o' || n[1] == 'O') && (n[2] == 'w' || n[2] == 'W') &&
+            n[3] == '6' && n[4] == '4') return 1;
+    }
+    return 0;
+}
+
 static void build(hd_dump *d)
 {
     hd_process *pr = &d->proc;
@@ -111,20 +188,23 @@ static void build(hd_dump *d)
     }
     for (i = 0; i < d->threads.len; i++) {
         hd_thread *t = VEC_AT(&d->threads, hd_thread, i);
-        uint64_t p = teb_peb(d, t->teb, ptr, &t->stack_base, &t->stack_limit);
+        uint64_t p = teb_peb(d, t->teb, ptr, &t->stack_base, &t->stack_limit, 0);
         if (!p) continue;
         if (!peb) peb = p;
         else if (p != peb)
             HD_DIAG(d, HD_SEV_WARN, HD_ECORRUPT, "peb", t->teb, "thread %u's TEB points to PEB 0x%llx, others to 0x%llx",
                     t->id, (unsigned long long)p, (unsigned long long)peb);
         if (ptr == 8) {   /* WoW64: a 32-bit TEB 0x2000 above the 64-bit one */
-            uint64_t t32 = t->teb + 0x2000, p32 = teb_peb(d, t32, 4, &t->stack_base32, &t->stack_limit32);
+            uint64_t t32 = t->teb + 0x2000, p32 = teb_peb(d, t32, 4, &t->stack_base32, &t->stack_limit32, 1);
             if (p32) {
                 t->teb32 = t32;
                 if (!peb32) peb32 = p32;
+            } else {
+                t->stack_base32 = t->stack_limit32 = 0;
             }
         }
     }
+    for (i = 0; i < d->threads.len; i++) thread_stack(d, VEC_AT(&d->threads, hd_thread, i));
     if (!peb) {
         if (d->threads.len)
             HD_DIAG_NOADDR(d, HD_SEV_WARN, HD_EUNMAPPED, "peb", "no thread's TEB is captured: the PEB (and its heap list) cannot be found");
@@ -136,8 +216,20 @@ static void build(hd_dump *d)
     pr->peb_count = 1;
     if (peb32) {
         read_peb(d, 1, peb32, 4);
-        pr->peb_count = 2;
-        pr->wow64 = 1;
+        if (is_wow64(d, &d->pebs[1])) {
+            pr->peb_count = 2;
+            pr->wow64 = 1;
+        } else {
+            /* Wine gives every thread of a 64-bit process a TEB32 and a PEB32 that hold nothing */
+            HD_DIAG(d, HD_SEV_INFO, HD_ENOTFOUND, "peb", peb32, "a 32-bit TEB/PEB pair exists (PEB32 0x%llx) but holds no process state and no "
+                    "WoW64 module is loaded: not a WoW64 process (Wine allocates these for every thread)", (unsigned long long)peb32);
+            memset(&d->pebs[1], 0, sizeof d->pebs[1]);
+            d->peb_heaps[1].len = 0;
+            for (i = 0; i < d->threads.len; i++) {
+                hd_thread *t = VEC_AT(&d->threads, hd_thread, i);
+                t->teb32 = t->stack_base32 = t->stack_limit32 = t->stack_region_base32 = t->stack_region_size32 = 0;
+            }
+        }
     }
 }
 
