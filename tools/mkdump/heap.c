@@ -21,6 +21,7 @@
 ** as the allocation stream reaches them, so 10 million blocks need no per-block memory.  The
 ** same code runs twice (planning pass without bytes, writing pass) and must decide identically.
 */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "heap.h"
@@ -909,10 +910,17 @@ static void build_heap(gen *g, heap_out *ho, int hi)
         j_str(j, "name", hs->name);
         j_hex(j, "address", h->base);
         j_str(j, "arch", h->bits == 64 ? "x64" : "x86");
-        j_str(j, "layout", hl->name);
+        {   /* the layout name of the heap's own world: WoW64's 32-bit heaps are "win7-x86"… */
+            char lname[64];
+            const char *dash = strrchr(g->lo->name, '-');
+            if (g->lo->wow64 && dash) snprintf(lname, sizeof lname, "%.*s-%s", (int)(dash - g->lo->name), g->lo->name, h->bits == 64 ? "x64" : "x86");
+            else snprintf(lname, sizeof lname, "%s", g->lo->name);
+            j_str(j, "layout", lname);
+        }
+        j_str(j, "heap_layout", hl->hv == HV_WIN7 ? "win7" : hl->hv == HV_WIN8 ? "win8" : hl->hv == HV_1607 ? "1607" : "1809");
         j_str(j, "kind", ho->pageheap ? "pageheap" : "nt");
-        j_hex(j, "flags", ho->flags);
-        j_hex(j, "force_flags", (ho->flags & 0x6001007Du) | (ho->pageheap ? 0x01000000u : 0));
+        j_uint(j, "flags", ho->flags);
+        j_uint(j, "force_flags", (ho->flags & 0x6001007Du) | (ho->pageheap ? 0x01000000u : 0));
         j_str(j, "found_in", ho->listed ? (h->bits == 64 ? "peb64" : "peb32") : "none");
         if (!ho->listed && g->lo->h24h2 && !hs->unlisted) j_str(j, "found_via", "descriptor-chain");
         if (ho->pageheap) j_hex(j, "dph_root", h->base + PAGE);
@@ -1225,7 +1233,7 @@ void json_pebs(gen *g)
             if (ho->listed) j_hex(j, NULL, ho->base);
         }
         j_end(j, 0);
-        j_hex(j, "nt_global_flag", g->sc->gflags);
+        j_uint(j, "nt_global_flag", g->sc->gflags);
         j_hex(j, "process_heap", process);
         j_end(j, 1);
     }

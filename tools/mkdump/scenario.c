@@ -325,7 +325,41 @@ static int normalize(pctx *p)
                 h.lfh = !s->ust_classic;
                 h.normal_of = -1;
                 VPUSH(s->heaps, h);
+                if (bits != ab) {   /* the 64-bit world of a WoW64 process: a few blocks of its own */
+                    alloc_spec a;
+                    memset(&a, 0, sizeof a);
+                    a.heap = (int)s->heaps.n - 1;
+                    a.count = 40;
+                    a.smin = 16;
+                    a.smax = 600;
+                    a.stack = -1;
+                    a.lfh = 0;
+                    a.free_frac = 0.2;
+                    VPUSH(s->allocs, a);
+                }
             }
+        }
+    }
+    /* under +ust every allocation has a stack: lines without one get an ntdll-only stack */
+    if (s->gflags & FLG_USER_STACK_TRACE_DB) {
+        int def = -1;
+        for (i = 0; i < s->allocs.n; i++) {
+            if (s->allocs.v[i].stack >= 0) continue;
+            if (def < 0) {
+                stack_spec st;
+                st.name = xstrdup("(no stack given)");
+                st.n = 2;
+                st.f = xcalloc(2, sizeof(frame_spec));
+                st.f[0].module = xstrdup("ntdll");
+                st.f[0].func = xstrdup("RtlAllocateHeap");
+                st.f[0].off = 0x1a4;
+                st.f[1].module = xstrdup("ntdll");
+                st.f[1].func = xstrdup("RtlUserThreadStart");
+                st.f[1].off = 0x21;
+                VPUSH(s->stacks, st);
+                def = (int)s->stacks.n - 1;
+            }
+            s->allocs.v[i].stack = def;
         }
     }
     /* every page heap gets its NormalHeap (§8.1: root.NormalHeap), an ordinary private heap */
