@@ -330,6 +330,33 @@ static void test_corruptions(void **state)
     }
 }
 
+/* A bad scenario is refused with exit status 2 and a message naming the line. */
+static void test_scenario_errors(void **state)
+{
+    static const struct { const char *text, *msg; } cases[] = {
+        {"heap a\nalloc b 10 16\n", "line 2: unknown heap: b"},
+        {"heap a\nalloc a 10 16 stack=nope\n", "line 2: unknown stack: nope"},
+        {"# c\n\nstack s foo\n", "line 3: a frame is module!function"},
+        {"heap a\nsegment a base=0x10000 reserve=0x1000000 commit=0x2000\n", "SegmentOffset"},
+        {"heap a\ncorrupt melt a\n", "unknown corruption"},
+        {"frobnicate\n", "line 1: unknown statement"},
+    };
+    size_t i;
+    (void)state;
+    for (i = 0; i < ARRAY_LEN(cases); i++) {
+        const char *sc = write_scenario(2, "bad.txt", cases[i].text), *errf = out_path(3, "err.txt");
+        size_t n;
+        char *e;
+        assert_int_equal(mkdump("--layout win10-x64 --scenario '%s' -o '%s' 2> '%s'", sc, out_path(0, "bad.dmp"), errf), 2);
+        e = slurp(errf, &n);
+        assert_non_null(e);
+        e[n] = 0;
+        if (!strstr(e, cases[i].msg)) print_message("stderr: %s\n", e);
+        assert_non_null(strstr(e, cases[i].msg));
+        free(e);
+    }
+}
+
 static void test_list_layouts(void **state)
 {
     const char *o = out_path(0, "layouts.txt");
@@ -364,6 +391,7 @@ int main(void)
         cmocka_unit_test(test_ust_classic),
         cmocka_unit_test(test_page_heap),
         cmocka_unit_test(test_corruptions),
+        cmocka_unit_test(test_scenario_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
