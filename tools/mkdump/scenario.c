@@ -150,16 +150,18 @@ static int statement(pctx *p, char **tok, int n)
         if ((v = opt(tok, n, 1, "base")) && num(p, v, &s->jit_base)) return -1;
         if ((v = opt(tok, n, 1, "size")) && num(p, v, &s->jit_size)) return -1;
     } else if (!strcmp(tok[0], "module")) {
-        module_spec m;
+        module_spec m, *mp;
         memset(&m, 0, sizeof m);
         if (n < 2) return fail(p, "module FILE [base=] [size=] [path=] [bits=] [export=NAME@RVA]...", NULL);
         m.name = xstrdup(tok[1]);
-        if ((v = opt(tok, n, 2, "base")) && num(p, v, &m.base)) return -1;
-        if ((v = opt(tok, n, 2, "size")) && num(p, v, &m.size)) return -1;
-        if ((v = opt(tok, n, 2, "path"))) m.path = xstrdup(v);
-        if ((v = opt(tok, n, 2, "bits"))) m.bits = atoi(v);
-        if (m.bits && m.bits != 32 && m.bits != 64) return fail(p, "bits must be 32 or 64", v);
-        if (m.base & (ALLOC_GRAN - 1)) return fail(p, "module base must be 64 KB aligned", tok[1]);
+        VPUSH(s->modules, m);   /* owned by the scenario from here on, also on errors */
+        mp = &s->modules.v[s->modules.n - 1];
+        if ((v = opt(tok, n, 2, "base")) && num(p, v, &mp->base)) return -1;
+        if ((v = opt(tok, n, 2, "size")) && num(p, v, &mp->size)) return -1;
+        if ((v = opt(tok, n, 2, "path"))) mp->path = xstrdup(v);
+        if ((v = opt(tok, n, 2, "bits"))) mp->bits = atoi(v);
+        if (mp->bits && mp->bits != 32 && mp->bits != 64) return fail(p, "bits must be 32 or 64", v);
+        if (mp->base & (ALLOC_GRAN - 1)) return fail(p, "module base must be 64 KB aligned", tok[1]);
         for (i = 2; i < n; i++) {
             export_spec e;
             char *at;
@@ -167,11 +169,10 @@ static int statement(pctx *p, char **tok, int n)
             at = strchr(tok[i] + 7, '@');
             if (!at) return fail(p, "export=NAME@RVA", tok[i]);
             *at = 0;
-            e.name = xstrdup(tok[i] + 7);
             if (num(p, at + 1, &e.rva)) return -1;
-            VPUSH(m.exports, e);
+            e.name = xstrdup(tok[i] + 7);
+            VPUSH(mp->exports, e);
         }
-        VPUSH(s->modules, m);
     } else if (!strcmp(tok[0], "stack")) {
         stack_spec st;
         if (n < 3) return fail(p, "stack NAME FRAME...", NULL);
@@ -179,11 +180,11 @@ static int statement(pctx *p, char **tok, int n)
         st.name = xstrdup(tok[1]);
         st.n = n - 2;
         st.f = xcalloc((size_t)st.n, sizeof(frame_spec));
+        VPUSH(s->stacks, st);   /* owned by the scenario from here on, also on errors */
         for (i = 2; i < n; i++)
-            if (parse_frame(p, tok[i], &st.f[i - 2])) return -1;
-        VPUSH(s->stacks, st);
+            if (parse_frame(p, tok[i], &s->stacks.v[s->stacks.n - 1].f[i - 2])) return -1;
     } else if (!strcmp(tok[0], "heap")) {
-        heap_spec h;
+        heap_spec h, *hp;
         memset(&h, 0, sizeof h);
         if (n < 2) return fail(p, "heap NAME [process] [flags=] [reserve=] [base=] [lfh=on|off] [pageheap] [unlisted] [bits=] [ucr-gaps=]", NULL);
         if (heap_index(s, tok[1]) >= 0) return fail(p, "duplicate heap", tok[1]);
@@ -193,16 +194,18 @@ static int statement(pctx *p, char **tok, int n)
         h.unlisted = flag(tok, n, 2, "unlisted");
         h.lfh = -1;
         h.normal_of = -1;
-        if ((v = opt(tok, n, 2, "flags"))) { if (num(p, v, &x)) return -1; h.flags = (u32)x; }
-        if ((v = opt(tok, n, 2, "reserve")) && num(p, v, &h.reserve)) return -1;
-        if ((v = opt(tok, n, 2, "base")) && num(p, v, &h.base)) return -1;
-        if ((v = opt(tok, n, 2, "lfh"))) h.lfh = !strcmp(v, "on");
-        if ((v = opt(tok, n, 2, "pageheap"))) h.pageheap = !strcmp(v, "on");
-        if ((v = opt(tok, n, 2, "bits"))) h.bits = atoi(v);
-        if ((v = opt(tok, n, 2, "ucr-gaps"))) h.ucr_gaps = atoi(v);
-        if (h.bits && h.bits != 32 && h.bits != 64) return fail(p, "bits must be 32 or 64", v);
-        if (h.base & (ALLOC_GRAN - 1)) return fail(p, "heap base must be 64 KB aligned", tok[1]);
-        VPUSH(s->heaps, h);
+        VPUSH(s->heaps, h);   /* owned by the scenario from here on, also on errors */
+        hp = &s->heaps.v[s->heaps.n - 1];
+        if ((v = opt(tok, n, 2, "flags"))) { if (num(p, v, &x)) return -1; hp->flags = (u32)x; }
+        if ((v = opt(tok, n, 2, "reserve")) && num(p, v, &hp->reserve)) return -1;
+        if ((v = opt(tok, n, 2, "base")) && num(p, v, &hp->base)) return -1;
+        if ((v = opt(tok, n, 2, "lfh"))) hp->lfh = !strcmp(v, "on");
+        if ((v = opt(tok, n, 2, "pageheap"))) hp->pageheap = !strcmp(v, "on");
+        if ((v = opt(tok, n, 2, "bits"))) hp->bits = atoi(v);
+        if ((v = opt(tok, n, 2, "ucr-gaps"))) hp->ucr_gaps = atoi(v);
+        if (hp->bits && hp->bits != 32 && hp->bits != 64) return fail(p, "bits must be 32 or 64", v);
+        if (hp->base & (ALLOC_GRAN - 1)) return fail(p, "heap base must be 64 KB aligned", tok[1]);
+        if (hp->ucr_gaps < 0 || hp->ucr_gaps > 64) return fail(p, "ucr-gaps must be 0..64", tok[1]);
     } else if (!strcmp(tok[0], "segment")) {
         segment_spec sg;
         int hi;
