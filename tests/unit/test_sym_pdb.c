@@ -173,6 +173,7 @@ static int build(prog *p, const char *arch, uint64_t base, uint16_t md_arch, con
         mdw_region(b, 0x7fe83e30000ull, 0x7fe83e30000ull, 0x10000, 0x1000, 0x20, 0x20000);
     }
     mdw_thread(b, 0x1234, 0, 0x5000000, 0x1000);
+    mdw_unloaded(b, 0x6000000, 0x20000, "C:\\old\\plugin.dll");   /* unloaded since: frames may point there */
     mdw_memory(b, 0x5000000, NULL, 0x1000);
     snprintf(p->dump, sizeof p->dump, "%s/prog.dmp", p->dir);
     assert_int_equal(mdw_write(b, p->dump), 0);
@@ -267,6 +268,9 @@ static void test_exports_without_pdb(void **state)
     f = sym(d, 0x12345678);
     assert_false(f->jit);
     assert_string_equal(f->region, "not in any region");
+    f = sym(d, 0x6001234);
+    assert_string_equal(f->text, "0x6001234");
+    assert_string_equal(f->region, "in unloaded module plugin.dll+0x1234");
     assert_false(hd_module_symbols(d, hd_module_at(d, 0))->pdb);
     assert_int_equal(hd_module_symbols(d, hd_module_at(d, 0))->exports, 2);
     hd_close(d);
