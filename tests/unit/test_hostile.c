@@ -70,7 +70,6 @@ static hd_dump *open_prefix(size_t size, hd_err *err)
     *err = hd_open_mem(copy, size, NULL, &d);
     if (d) walk_all(d);
     /* the bytes must outlive the dump: freed by close_prefix */
-    if (d) d->map_cookie = NULL;
     if (!d) free(copy);
     return d;
 }
