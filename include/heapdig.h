@@ -523,7 +523,249 @@ HD_API const char *hd_type_name(uint32_t type);
 /* ------------------------------------------------------------------------------------------ */
 /* Heaps: discovery, classification, walking (lib/heap).                                       */
 /* ------------------------------------------------------------------------------------------ */
-/* (section owned by the heap walker) */
+/* The NT heaps of the process are found once per dump (on the first hd_heap_count/hd_heap_at)
+** and cached: every PEB view's ProcessHeaps and ProcessHeap, the Windows 11 24H2 descriptor
+** chain, PEB.ReadOnlySharedMemoryBase and a signature scan of captured memory at 64 KB-aligned
+** bases.  Each candidate is classified by scoring the invariants of the layout reference (§10),
+** never by a signature alone.  Layout offsets are heapdig's own (lib/heap/layout*.c,
+** docs/heap-layouts.md); no symbols are used.
+**
+** Walking is streaming: hd_heap_walk() calls back once per block in one pass, with no allocation
+** per block, so a caller aggregating 10 M blocks needs no memory per block.  The first complete
+** walk of a heap (or hd_heap_analyze) also fills the heap's totals, its reconciliation checks
+** and its problems; damage is recorded once, as diagnostics with the block's address. */
+
+typedef enum hd_heap_kind {
+    HD_HEAP_NT = 0,            /* an NT (front end + back end) heap: walked */
+    HD_HEAP_SEGMENT = 1,       /* a Windows 10+ segment heap: recognised, not walked */
+    HD_HEAP_PAGE = 2,          /* a page heap (DPH root at handle + 0x1000): recognised, not walked */
+    HD_HEAP_NOT_A_HEAP = 3,    /* a candidate that failed the invariants (see evidence) */
+    HD_HEAP_UNREADABLE = 4     /* listed, but its header is not captured in the dump */
+} hd_heap_kind;
+
+/* How a heap was found (bits; a heap found several ways has several). */
+#define HD_FOUND_PEB_LIST       0x01u   /* PEB.ProcessHeaps[peb_slot] */
+#define HD_FOUND_PROCESS_HEAP   0x02u   /* PEB.ProcessHeap */
+#define HD_FOUND_DESCRIPTOR     0x04u   /* Win11 24H2+ heap descriptor chain (reference §1.4) */
+#define HD_FOUND_RO_SHARED      0x08u   /* PEB.ReadOnlySharedMemoryBase */
+#define HD_FOUND_SCAN           0x10u   /* signature scan of captured memory */
+#define HD_FOUND_SEGMENT        0x20u   /* the Heap back-pointer of a segment found by the scan */
+
+/* One piece of classification evidence: an invariant, for one candidate layout. */
+typedef struct hd_heap_evidence {
+    const char *layout;        /* "" for checks common to every layout */
+    const char *check;         /* "Signature 0xEEFFEEFF at +0xa0" */
+    int passed;                /* 1 passed, 0 failed, -1 could not be evaluated (not captured) */
+    unsigned weight;           /* points it is worth in the layout's score */
+    const char *detail;        /* the value found, "" when nothing to add */
+} hd_heap_evidence;
+
+/* The heap's own bookkeeping: _HEAP_COUNTERS (reference §2.5) and friends. */
+typedef struct hd_heap_counters {
+    uint64_t total_memory_reserved, total_memory_committed, total_memory_large_ucr;
+    uint64_t total_size_in_virtual_blocks;
+    uint32_t total_segments, total_ucrs;
+    uint32_t commit_ops, decommit_ops, lock_acquires, lock_collisions;
+    uint64_t total_free_size;  /* _HEAP.TotalFreeSize, in granules */
+} hd_heap_counters;
+
+/* An uncommitted range of a segment (_HEAP_UCR_DESCRIPTOR, reference §4.1). */
+typedef struct hd_heap_ucr {
+    uint64_t descriptor;       /* address of the descriptor */
+    uint64_t address, size;    /* the uncommitted range */
+} hd_heap_ucr;
+
+typedef struct hd_heap_segment {
+    uint64_t address;          /* the _HEAP_SEGMENT (== heap handle for segment 0) */
+    uint64_t base_address, first_entry, last_valid_entry;
+    uint32_t number_of_pages, uncommitted_pages, uncommitted_ranges;   /* header fields */
+    uint64_t reserved;         /* NumberOfPages x 0x1000 */
+    uint64_t committed;        /* reserved - sum of the UCR sizes (what the walk tiles) */
+    const hd_heap_ucr *ucrs;   /* from UCRSegmentList, sorted by address */
+    size_t ucr_count;
+    int readable;              /* 0 when the segment header is not captured */
+    int ucr_list_complete;     /* 0 when the UCR list was cut (missing memory, broken link) */
+    int found_by_scan;         /* 1 when SegmentList did not lead to it (list cut), the scan did */
+} hd_heap_segment;
+
+/* One reconciliation: the walk against the heap's own numbers or the MemoryInfoList. */
+typedef struct hd_heap_check {
+    const char *name;          /* "TotalFreeSize x granularity == free bytes walked" */
+    uint64_t expected;         /* the heap's (or the MemoryInfoList's) number */
+    uint64_t actual;           /* what the walk found */
+    int ok;
+    int informative;           /* 1: not expected to match exactly on this layout (§2.5) */
+    int incomplete;            /* 1: the walk or a list was cut (missing memory): not evaluable */
+} hd_heap_check;
+
+/* An LFH bucket as the walk saw it (one per block size in use). */
+typedef struct hd_lfh_bucket {
+    uint32_t size_index;       /* _HEAP_SUBSEGMENT.SizeIndex */
+    uint32_t block_size;       /* bytes per block, header included */
+    uint32_t subsegments;
+    uint64_t blocks, busy, free;
+    uint64_t depth;            /* sum of AggregateExchg.Depth (the heap's free count) */
+} hd_lfh_bucket;
+
+typedef struct hd_heap_totals {
+    /* Definitions shared with the mkdump manifest: busy_* count busy blocks of kinds backend,
+    ** lfh, virtual and pageheap (internal excluded); free_* free back-end blocks; virtual_* every
+    ** VirtualAllocdBlocks entry (bytes: CommitSize). */
+    uint64_t busy_blocks, busy_user_bytes, busy_block_bytes;
+    uint64_t free_blocks, free_bytes;
+    uint64_t virtual_blocks, virtual_bytes, virtual_reserved;
+    uint64_t internal_blocks, internal_bytes;
+    uint64_t lfh_blocks, lfh_busy, lfh_free, lfh_subsegments;
+    uint64_t backend_blocks;        /* every back-end block walked (busy, free and internal) */
+    uint64_t walked_bytes;          /* bytes of segment memory tiled by blocks */
+    uint64_t free_list_entries;     /* blocks on _HEAP.FreeLists */
+    uint64_t damaged;               /* bad headers / broken links met */
+    uint64_t missing_bytes;         /* committed bytes the dump does not contain */
+} hd_heap_totals;
+
+typedef struct hd_heap {
+    size_t index;              /* position in hd_heap_at order */
+    uint64_t address;          /* the heap handle */
+    unsigned ptr_size;         /* 4 or 8 */
+    unsigned granularity;      /* 8 or 16: size of a _HEAP_ENTRY */
+    int view;                  /* PEB view it belongs to (0 native, 1 WoW64 32-bit), -1 none */
+    hd_heap_kind kind;
+    const char *kind_name;     /* "nt", "segment", "page", "not_a_heap", "unreadable" */
+    const char *layout;        /* "win7", "win8", "win10_1607", "win10_1809", "win11_24h2"; "" */
+    const char *layout_title;  /* "Windows 7", "Windows 8 - 10 1511", ... */
+    unsigned found_by;         /* HD_FOUND_* bits */
+    const char *found_by_text; /* "PEB.ProcessHeaps[0], PEB.ProcessHeap" */
+    int peb_slot;              /* index in PEB.ProcessHeaps, -1 if not listed */
+    int owned;                 /* 0 for heaps mapped from elsewhere (CSRSS shared heap) */
+    const char *label;         /* "process heap", "private heap", "CSRSS shared heap ..." */
+    /* header fields (NT heaps) */
+    uint32_t flags, force_flags, encode_flag_mask, virtual_memory_threshold;
+    uint8_t front_end_type;    /* 0 none, 2 LFH */
+    uint64_t front_end_heap;   /* _LFH_HEAP address when front_end_type == 2 */
+    uint64_t virtual_alloc_list;   /* address of _HEAP.VirtualAllocdBlocks */
+    uint64_t ucr_list, free_lists, segment_list;   /* addresses of the list heads */
+    uint16_t process_heaps_list_index;
+    uint64_t segment_reserve, segment_commit;              /* bytes */
+    uint64_t decommit_block_threshold, decommit_total_threshold;
+    uint64_t maximum_allocation_size, lock_variable, blocks_index;
+    uint32_t interceptor;      /* 1 = +ust stack trace interceptor (§7.2) */
+    uint64_t user_context;     /* 24H2: head of the heap descriptor chain (§1.4), else 0 */
+    int has_counters;
+    hd_heap_counters counters;
+    const hd_heap_segment *segments;
+    size_t segment_count;
+    /* classification */
+    const hd_heap_evidence *evidence;
+    size_t evidence_count;
+    int score, score_max;      /* of the chosen layout */
+    /* filled by the first complete walk (hd_heap_analyze) */
+    int analyzed;
+    hd_heap_totals totals;
+    const hd_heap_check *checks;
+    size_t check_count;
+    const hd_lfh_bucket *lfh_buckets;
+    size_t lfh_bucket_count;
+    int lfh_key_known;
+    uint64_t lfh_key;          /* RtlpLFHKey recovered from the headers (§6.6) */
+    int partial;               /* 1 when damage or missing memory made the results a lower bound */
+    const char *const *problems;   /* one line each: why it is not a heap, what is damaged */
+    size_t problem_count;
+} hd_heap;
+
+/* Number of heaps and heap-like candidates found (discovery runs on the first call). */
+HD_API size_t hd_heap_count(hd_dump *d);
+HD_API const hd_heap *hd_heap_at(hd_dump *d, size_t i);
+/* The heap whose handle is ADDR, or NULL. */
+HD_API const hd_heap *hd_heap_find(hd_dump *d, uint64_t addr);
+
+typedef enum hd_block_state { HD_BLOCK_FREE = 0, HD_BLOCK_BUSY = 1 } hd_block_state;
+typedef enum hd_block_kind {
+    HD_BLOCK_BACKEND = 0,      /* a block of a segment */
+    HD_BLOCK_LFH = 1,          /* a block of an LFH UserBlocks */
+    HD_BLOCK_VIRTUAL = 2,      /* a VirtualAllocdBlocks entry */
+    HD_BLOCK_PAGEHEAP = 3,     /* a page heap allocation */
+    HD_BLOCK_INTERNAL = 4      /* the heap's own: header, UCR descriptor blocks, UserBlocks, ... */
+} hd_block_kind;
+/* Where the allocation stack of a block is recorded (reference §7.3: detected per block). */
+typedef enum hd_stack_scheme {
+    HD_STACK_NONE = 0,
+    HD_STACK_UST_RECORD = 1,   /* stack_ref = trace record pointer from the +ust prefix (§7.2) */
+    HD_STACK_TRACE_INDEX = 2,  /* stack_ref = AllocatorBackTraceIndex (_HEAP_ENTRY_EXTRA, §7.1) */
+    HD_STACK_PAGEHEAP = 3      /* stack_ref = DPH StackTrace pointer (§8.5) */
+} hd_stack_scheme;
+
+typedef struct hd_block {
+    const hd_heap *heap;
+    uint64_t address;          /* the _HEAP_ENTRY, as WinDbg's HEAP_ENTRY column (VA: BusyBlock) */
+    uint64_t user_address;     /* RtlSizeHeap's user pointer (after a +ust prefix) */
+    uint64_t size;             /* bytes including the header (VA: CommitSize) */
+    uint64_t user_size;        /* RtlSizeHeap semantics (reference §3.5, §5.3) */
+    hd_block_state state;
+    hd_block_kind kind;
+    /* the decoded header (LFH: Size/PreviousSize hold the subsegment's BlockSize / 0) */
+    uint16_t hdr_size;         /* granules (VA: bytes of slack) */
+    uint8_t hdr_flags, hdr_small_tag_index;
+    uint16_t hdr_previous_size;
+    uint8_t hdr_segment_offset, hdr_unused_bytes;
+    int segment;               /* index in heap->segments, -1 for VA blocks */
+    uint64_t subsegment;       /* LFH: the _HEAP_SUBSEGMENT */
+    uint64_t va_entry, commit_size, reserve_size;   /* VA blocks */
+    int damaged;               /* the header was bad: the extent is a guess up to the resync */
+    hd_stack_scheme stack_scheme;
+    uint64_t stack_ref;
+} hd_block;
+
+/* Non-zero return stops the walk (hd_heap_walk then returns HD_OK). */
+typedef int (*hd_block_cb)(void *user, const hd_block *b);
+
+/* Walk every block of heap H in address order per segment, then the VirtualAlloc'd blocks: one
+** pass, no allocation per block.  LFH blocks follow their UserBlocks container (kind internal).
+** HD_EUNSUPPORTED for heaps that are not NT heaps.  Damage becomes diagnostics (once per heap). */
+HD_API hd_err hd_heap_walk(hd_dump *d, const hd_heap *h, hd_block_cb cb, void *user);
+/* Only the VirtualAlloc'd blocks of H (the VirtualAllocdBlocks list; cheap: no segment walk). */
+HD_API hd_err hd_heap_walk_virtual(hd_dump *d, const hd_heap *h, hd_block_cb cb, void *user);
+/* Walk H once (if not done yet) to fill totals, checks, LFH buckets, problems. */
+HD_API hd_err hd_heap_analyze(hd_dump *d, const hd_heap *h);
+/* The block containing VA (header or user data) in any NT heap, like !heap -p -a.  HD_ENOTFOUND
+** when no heap block contains it. */
+HD_API hd_err hd_heap_block_at(hd_dump *d, uint64_t va, hd_block *out);
+
+HD_API const char *hd_block_kind_name(hd_block_kind k);   /* "backend", "lfh", ... */
+
+/* Attribute heap memory in the address map (hd_addrmap_mark_heap, lib/analyze/heapmap.c): every
+** segment (its whole reservation) and every VirtualAlloc'd block (entry, ReserveSize) of the NT
+** and page heaps the process owns, including heaps found only by the scan.  Heaps mapped from
+** elsewhere (the CSRSS shared heap) are not the process' heap memory and are left alone.  Idempotent. */
+HD_API hd_err hd_addrmap_mark_heaps(hd_dump *d);
+HD_API const char *hd_heap_flags_string(uint32_t flags, char *buf, size_t size);  /* "HEAP_GROWABLE ..." */
+
+/* ---- symbol-less `dt`: heapdig's own layouts of the structures it reads ---------------------- */
+typedef enum hd_field_kind {
+    HD_FIELD_U8 = 0, HD_FIELD_U16, HD_FIELD_U32, HD_FIELD_U64, HD_FIELD_PTR,
+    HD_FIELD_LIST,             /* LIST_ENTRY: value = Flink, value2 = Blink */
+    HD_FIELD_STRUCT,           /* an embedded structure (value unused) */
+    HD_FIELD_BYTES             /* raw bytes (value unused) */
+} hd_field_kind;
+
+typedef struct hd_dt_row {
+    uint32_t offset;
+    const char *name;          /* "VirtualAllocdBlocks" */
+    const char *type;          /* "_LIST_ENTRY", "Uint4B", "Ptr64 _HEAP_ENTRY" */
+    hd_field_kind kind;
+    uint32_t size;
+    int readable;              /* 0 when the bytes are not captured */
+    uint64_t value, value2;
+    const char *note;          /* decoded meaning ("decoded: Size 0x5, Flags 0x1 ..."), or "" */
+} hd_dt_row;
+
+/* Names of the types `dt` knows ("_PEB", "_HEAP", ...), NULL-terminated. */
+HD_API const char *const *hd_dt_types(void);
+/* Lay TYPE out at ADDR with heapdig's offsets.  ptr_size 0 picks it from context (the heap or
+** PEB view ADDR belongs to, else the dump's architecture).  The layout is the one detected for
+** the heap containing ADDR (else the process' best layout); *layout names it.  Rows stay valid
+** until the next hd_dt call or hd_close.  HD_ENOTFOUND for an unknown type. */
+HD_API hd_err hd_dt(hd_dump *d, const char *type, uint64_t addr, unsigned ptr_size,
+                    const hd_dt_row **rows, size_t *count, const char **layout);
 
 /* ------------------------------------------------------------------------------------------ */
 /* Allocation stacks and symbols (lib/stack, lib/sym).                                         */
@@ -614,7 +856,89 @@ HD_API const char *hd_symstore_id(const uint8_t guid[16], uint32_t age, char buf
 /* ------------------------------------------------------------------------------------------ */
 /* Summaries: top, diff (lib/analyze).                                                         */
 /* ------------------------------------------------------------------------------------------ */
-/* (section owned by the summaries work) */
+/* "Where did the memory go": busy heap blocks grouped by allocation stack, by user size, or by
+** the allocating module or function (the allocation site: the first frame that is neither in
+** ntdll/kernel32/kernelbase/the CRT DLLs nor a known allocator function such as malloc or
+** operator new).  Blocks without a readable stack are grouped by size in every mode.
+** Counted blocks are the busy ones of kinds backend, lfh, virtual and pageheap (internal heap
+** blocks excluded), with their user sizes: the totals of `heapdig stat`.                    */
+typedef enum hd_group_by { HD_BY_STACK = 0, HD_BY_SIZE = 1, HD_BY_MODULE = 2, HD_BY_FUNCTION = 3 } hd_group_by;
+HD_API const char *hd_group_by_name(hd_group_by by);   /* "stack", "size", "module", "function" */
+
+typedef struct hd_top_opts {
+    hd_group_by by;
+    uint64_t heap;             /* only the heap with this handle; 0: every heap */
+    uint64_t min_size;         /* only blocks of at least this user size */
+    /* called now and then during long walks (may be NULL) */
+    void (*progress)(void *user, uint64_t blocks_done, size_t heap_index, size_t heap_count);
+    void *progress_user;
+} hd_top_opts;
+
+typedef struct hd_group {
+    uint64_t bytes, count;     /* busy user bytes and blocks */
+    uint64_t min_size, max_size;
+    int has_stack;             /* 0: blocks without a readable stack, grouped by size */
+    uint64_t size;             /* size groups: the user size; else 0 */
+    /* Identity used to match groups across dumps: stack groups: the frames' canonical texts
+    ** joined by '\n'; module: "halcon"; function: "halcon!HXmalloc"; size groups: "size 0x...". */
+    const char *key;
+    const char *site;          /* canonical text of the allocation-site frame; "" without stack */
+    size_t depth;              /* the stack (for module/function/size groups: of the stack */
+    const hd_frame *const *frames;   /* contributing most bytes), innermost first */
+    size_t site_index;         /* index of the site in frames */
+    size_t stacks;             /* distinct stacks merged into the group */
+    uint64_t example;          /* user address of one block of the group */
+    uint64_t example_heap;     /* and its heap */
+} hd_group;
+
+typedef struct hd_summary {
+    hd_group_by by;
+    uint64_t busy_bytes, busy_blocks;        /* counted (after the heap / min-size filters) */
+    uint64_t traced_bytes, traced_blocks;    /* of which with a readable stack */
+    uint64_t unresolved_blocks;              /* had a stack reference that could not be read */
+    size_t heaps_walked;                     /* NT heaps walked */
+    size_t heaps_failed;                     /* heaps whose walk failed or was partial */
+    size_t stack_count;                      /* distinct stacks seen */
+    size_t group_count;
+    const hd_group *groups;                  /* biggest first: bytes, then count, then key */
+} hd_summary;
+
+/* Walk every NT heap (or o->heap) and group its busy blocks.  The frames point into D's symbol
+** cache: use the summary while D is open.  o may be NULL (by stack, every heap). */
+HD_API hd_err hd_top(hd_dump *d, const hd_top_opts *o, hd_summary **out);
+HD_API void hd_summary_free(hd_summary *s);   /* accepts NULL */
+
+/* The same, fed by the caller, one busy block at a time (hd_top uses it; so can other walks).
+** SCHEME/REF/PTR_SIZE: the block's stack reference (scheme 0: none). */
+typedef struct hd_top_acc hd_top_acc;
+HD_API hd_err hd_top_begin(hd_dump *d, const hd_top_opts *o, hd_top_acc **out);
+HD_API hd_err hd_top_add(hd_top_acc *a, uint64_t user_address, uint64_t user_size, uint64_t heap,
+                         int scheme, uint64_t ref, unsigned ptr_size);
+/* Build the summary and free the accumulator (also on error). */
+HD_API hd_err hd_top_end(hd_top_acc *a, hd_summary **out);
+
+/* Index of the allocation site in FRAMES (see above); depth - 1 when every frame is allocator
+** code, 0 for an empty stack. */
+HD_API size_t hd_alloc_site(const hd_frame *const *frames, size_t depth);
+
+/* Growth between two summaries of the same program (same hd_group_by).  Groups are matched by
+** key (symbolized frames, never raw addresses inside modules); stack groups left unmatched are
+** then matched with their frames outside modules (JIT code moves between runs) ignored. */
+typedef struct hd_diff_row {
+    const hd_group *old_group; /* NULL: new in the second dump */
+    const hd_group *new_group; /* NULL: gone */
+    int64_t bytes_delta, count_delta;
+} hd_diff_row;
+
+typedef struct hd_diff {
+    hd_group_by by;
+    int64_t bytes_delta, count_delta;        /* busy totals, new - old */
+    size_t row_count;
+    const hd_diff_row *rows;                 /* biggest byte growth first */
+} hd_diff;
+
+HD_API hd_err hd_diff_summaries(const hd_summary *old_s, const hd_summary *new_s, hd_diff **out);
+HD_API void hd_diff_free(hd_diff *df);
 
 #ifdef __cplusplus
 }

@@ -98,6 +98,12 @@ typedef int (*cmd_fn)(int argc, char **argv);
 int cmd_info(int argc, char **argv);
 int cmd_address(int argc, char **argv);
 /* heap commands */
+int cmd_heaps(int argc, char **argv);
+int cmd_check(int argc, char **argv);
+int cmd_heap(int argc, char **argv);
+int cmd_dt(int argc, char **argv);
+int cmd_blocks(int argc, char **argv);
+int cmd_stat(int argc, char **argv);
 /* stack commands */
 
 #endif

@@ -346,6 +346,7 @@ int cmd_address(int argc, char **argv)
         one = 1;
     }
     if (!(d = cli_open(pos[0]))) return EXIT_NOTHING;
+    hd_addrmap_mark_heaps(d);   /* Heap usage from the heap walker: segments and VirtualAlloc'd blocks */
     if (r[O_SUMMARY].present) {
         if (r[O_JSON].present) summary_json(d); else summary_text(d);
     } else {

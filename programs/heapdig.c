@@ -13,6 +13,12 @@ static const struct command {
     {"info", cmd_info, "the process at a glance: OS, arch, WoW64, threads, modules, heaps, gflags"},
     {"address", cmd_address, "memory regions by usage; --summary is WinDbg's !address -summary"},
     /* heap commands (heaps, heap, blocks, stat, dt, check) */
+    {"heaps", cmd_heaps, "every heap: !heap -s columns, how it was found, --explain the evidence"},
+    {"heap", cmd_heap, "one heap in detail (!heap -h): segments, UCRs, VirtualAlloc list, LFH, free lists"},
+    {"blocks", cmd_blocks, "one line per heap block (!heap -flt s / -hl), with filters; --json, --csv"},
+    {"stat", cmd_stat, "busy blocks grouped by user size (!heap -stat -h)"},
+    {"dt", cmd_dt, "a heap structure at an address from heapdig's own layouts (WinDbg dt, no symbols)"},
+    {"check", cmd_check, "walk every heap and print every reconciliation and problem"},
     /* stack commands (find, top, diff, report) */
 };
 

@@ -40,4 +40,16 @@ static inline hd_err as_ptr(const hd_dump *d, uint64_t va, unsigned ptr_size, ui
     return p ? HD_OK : HD_EUNMAPPED;
 }
 
+/* ---- sequential access for multi-GB walks (as_seq.c) ------------------------------------ */
+/* Pointer to VA and the number of bytes captured contiguously from it in the same range (so a
+** walker can decode many headers per lookup); NULL and *avail = 0 when VA is not captured. */
+HD_API_INTERNAL const uint8_t *as_span(const hd_dump *d, uint64_t va, uint64_t *avail);
+/* The lowest captured address >= VA, or UINT64_MAX when none. */
+HD_API_INTERNAL uint64_t as_next_captured(const hd_dump *d, uint64_t va);
+/* Advice for the mapping behind [va, va+len): the walker will not come back soon (the pages are
+** dropped from this process' RSS and re-read from the file if touched again), or it is about to
+** read it in order.  No effect for hd_open_mem dumps or where the OS has no madvise. */
+HD_API_INTERNAL void as_release(const hd_dump *d, uint64_t va, uint64_t len);
+HD_API_INTERNAL void as_sequential(const hd_dump *d, uint64_t va, uint64_t len);
+
 #endif
