@@ -247,6 +247,18 @@ static void print_json(hd_dump *d)
     }
     json_end_arr(&j);
     json_ku64(&j, "unloaded_modules", hd_unloaded_module_count(d));
+    json_key(&j, "unloaded_module_list");
+    json_begin_arr(&j);
+    for (i = 0; i < hd_unloaded_module_count(d); i++) {
+        const hd_module *mo = hd_unloaded_module_at(d, i);
+        json_begin_obj(&j);
+        json_kstr(&j, "name", mo->name);
+        json_kaddr(&j, "base", mo->base);
+        json_ku64(&j, "size", mo->size);
+        json_kstr(&j, "path", mo->path);
+        json_end_obj(&j);
+    }
+    json_end_arr(&j);
     json_ku64(&j, "handles", hd_handle_count(d));
     json_key(&j, "pebs");
     json_begin_arr(&j);
