@@ -148,7 +148,8 @@ static void summary_text(hd_dump *d)
         for (u = 0; u < HD_USAGE_COUNT; u++)
             if (!strcmp(hd_usage_name((hd_usage)u), rows[i].name)) l = s->largest[u];
         if (!l) continue;
-        printf("%-25s %20s %17s (%11s)\n", rows[i].name, fmt_hexsize(a, l->base, ptr), fmt_hexsize(hx, l->size, ptr), fmt_size(sz, l->size));
+        /* aligned under the header: Base Address ends in column 52, Region Size in column 72 */
+        printf("%-33s %18s %19s (%11s)\n", rows[i].name, fmt_hexsize(a, l->base, ptr), fmt_hexsize(hx, l->size, ptr), fmt_size(sz, l->size));
     }
 }
 

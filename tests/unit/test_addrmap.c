@@ -302,6 +302,15 @@ static void test_seed_percentages(void **state)
     assert_true(strstr(run.out, "\nOther ") < strstr(run.out, "\nTEB "));
     assert_non_null(strstr(run.out, "--- Usage Summary ---------------- RgnCount ----------- Total Size -------- %ofBusy %ofTotal\n"));
     assert_non_null(strstr(run.out, "--- State Summary ---------------- RgnCount ----------- Total Size -------- %ofBusy %ofTotal\n"));
+    /* the largest Heap region is the committed part of the heap allocation (table above), its
+    ** base and size aligned under the header's "Base Address" and "Region Size" */
+    l = strstr(run.out, "--- Largest Region by Usage ----------- Base Address -------- Region Size ----------\n");
+    assert_non_null(l);
+    l = strstr(l, "\nHeap ");
+    assert_non_null(l);
+    l++;
+    assert_int_equal(strstr(l, "1`00000000") + strlen("1`00000000") - l, 52);
+    assert_int_equal(strstr(l, "3`262be000") + strlen("3`262be000") - l, 72);
     tu_free_run(&run);
 }
 
