@@ -9,6 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>   /* stat: say "directory" or "empty" rather than a bare errno */
+#ifndef S_ISDIR          /* MSVC */
+#  define S_ISDIR(m) (((m) & S_IFMT) == S_IFDIR)
+#endif
 #include "cli.h"
 
 /* ---- options ---------------------------------------------------------------------------- */

@@ -3,10 +3,10 @@
 ** !address -summary print them (same section names, column names and units, so the numbers can be
 ** compared side by side).  The classification is the library's address map (hd_area_*).
 */
+#include <ctype.h>      /* tolower */
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include "cli.h"
 
 static const opt_spec specs[] = {
@@ -225,12 +225,20 @@ static void summary_json(hd_dump *d)
 
 /* ---- the region list ------------------------------------------------------------------- */
 
+/* ASCII case-insensitive equality (strcasecmp is POSIX, not C11). */
+static int same_word(const char *a, const char *b)
+{
+    for (; *a && *b; a++, b++)
+        if (tolower((unsigned char)*a) != tolower((unsigned char)*b)) return 0;
+    return *a == *b;
+}
+
 static int usage_from_name(const char *s, hd_usage *u)
 {
     int i;
     for (i = 0; i < HD_USAGE_COUNT; i++)
-        if (!strcasecmp(s, hd_usage_name((hd_usage)i))) { *u = (hd_usage)i; return 0; }
-    if (!strcasecmp(s, "unknown")) { *u = HD_USAGE_UNKNOWN; return 0; }
+        if (same_word(s, hd_usage_name((hd_usage)i))) { *u = (hd_usage)i; return 0; }
+    if (same_word(s, "unknown")) { *u = HD_USAGE_UNKNOWN; return 0; }
     return -1;
 }
 

@@ -3,9 +3,9 @@
 ** WoW64, pid, what the dump flags captured and so what heap analysis is possible, threads,
 ** modules, the heaps each PEB lists and how much of their memory is in the dump, NtGlobalFlag.
 */
+#include <ctype.h>      /* tolower */
 #include <inttypes.h>
 #include <string.h>
-#include <strings.h>   /* strcasecmp */
 #include "cli.h"
 
 static const opt_spec specs[] = {
@@ -138,7 +138,13 @@ static const char *exception_name(uint32_t code)
     }
 }
 
-static int is_ntdll(const char *name) { return !strcasecmp(name, "ntdll.dll"); }
+static int is_ntdll(const char *name)
+{
+    const char *w = "ntdll.dll";
+    for (; *name && *w; name++, w++)
+        if (tolower((unsigned char)*name) != *w) return 0;
+    return *name == *w;
+}
 
 static unsigned ptr_size_of(const hd_dump *d)
 {
