@@ -468,8 +468,9 @@ typedef struct hd_area {
     uint64_t alloc_base;
     uint32_t alloc_protect, state, protect, type;   /* type 0: unknown (no MemoryInfoList) */
     hd_usage usage;
-    const char *detail;              /* WinDbg-style detail: "[User Shared Data]", "[ID: 0; Handle:
-                                        0x500000; 64-bit PEB]", "[~0; 1a2c; 32-bit]", a module path, "" */
+    const char *detail;              /* what it is, WinDbg-style (the CLI adds brackets): "User
+                                        Shared Data", "ID: 0; Handle: 0x500000; 64-bit PEB",
+                                        "~0; tid 0x1a2c; 32-bit", a module path, or "" */
     const hd_module *module;         /* Image: the module mapped here (NULL if not listed) */
     const hd_thread *thread;         /* Stack / TEB: the owning thread */
     uint64_t heap;                   /* Heap: the heap handle (0 when the walker gave none) */
@@ -483,10 +484,10 @@ HD_API const hd_area *hd_area_find(hd_dump *d, uint64_t va);   /* area containin
 
 /* For the heap walker: mark [base, base+size) as belonging to heap HEAP (a segment, a
 ** VirtualAlloc'd block, ...).  Every region overlapping a range, and every region of an allocation
-** that a range starts at, becomes Heap (unless Free, Image, PEB, TEB or Stack).  Ranges add up over
-** calls; where ranges overlap, the one with the lower base (then the larger) keeps the overlap.  detail may be
-** NULL ("Segment", "VirtualAlloc" ...; copied).  The map is rebuilt on next use: hd_area and
-** hd_addr_summary contents obtained before the call change. */
+** that a range starts at, becomes Heap (unless Free, Image, PEB, TEB or Stack).  Ranges add up
+** over calls; where ranges overlap, the one with the lower base (then the larger) keeps the
+** overlap.  detail may be NULL ("Segment", "VirtualAlloc" ...; copied).  The map is rebuilt on
+** next use: hd_area and hd_addr_summary contents obtained before the call change. */
 typedef struct hd_heap_range {
     uint64_t base, size;
     uint64_t heap;                   /* owning heap handle */
