@@ -14,8 +14,8 @@
 **           and ProcessHeap), Memory64List with the TEB/PEB pages and the captured heap pages.
 **
 ** Seeds (fuzz/corpus/heap/) are real heaps cut out of fizzbuzz_wow64.dmp (see the README there).
-** Without libFuzzer (HD_FUZZ_REPLAY) a main() replays files given on the command line, so CTest
-** runs the corpus on every build.
+** Without libFuzzer, replay.c runs the corpus on every build; in that build HD_FUZZ_WRITE=FILE
+** keeps the synthetic dump of the (last) input for `heapdig check FILE`.
 */
 #include <stdint.h>
 #include <stdio.h>
@@ -200,27 +200,3 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     free(b.p);
     return 0;
 }
-
-#ifdef HD_FUZZ_REPLAY
-int main(int argc, char **argv)
-{
-    int i, bad = 0;
-    for (i = 1; i < argc; i++) {
-        FILE *f = fopen(argv[i], "rb");
-        uint8_t *p = NULL;
-        long n;
-        if (!f) { fprintf(stderr, "fuzz_heap: cannot open %s\n", argv[i]); bad = 1; continue; }
-        if (fseek(f, 0, SEEK_END) || (n = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) || !(p = malloc(n ? (size_t)n : 1)) ||
-            (n && fread(p, 1, (size_t)n, f) != (size_t)n)) {
-            fprintf(stderr, "fuzz_heap: cannot read %s\n", argv[i]);
-            bad = 1;
-        } else {
-            LLVMFuzzerTestOneInput(p, (size_t)n);
-        }
-        free(p);
-        fclose(f);
-    }
-    printf("fuzz_heap: replayed %d input(s)\n", argc - 1);
-    return bad;
-}
-#endif

@@ -514,7 +514,7 @@ typedef struct hd_addr_summary {
 
 /* Never NULL for an open dump (all zero when it has no regions). */
 HD_API const hd_addr_summary *hd_addr_summary_get(hd_dump *d);
-/* "PAGE_READWRITE", "PAGE_EXECUTE_READ | PAGE_GUARD", ...; "" for 0.  Writes into buf. */
+/* "PAGE_READWRITE", "PAGE_READWRITE|PAGE_GUARD" (WinDbg joins flags with "|"), ...; "" for 0. */
 HD_API const char *hd_protect_name(uint32_t protect, char *buf, size_t size);
 /* "MEM_COMMIT" / "MEM_RESERVE" / "MEM_FREE", "MEM_PRIVATE" / "MEM_MAPPED" / "MEM_IMAGE"; "" else */
 HD_API const char *hd_state_name(uint32_t state);

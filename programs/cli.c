@@ -150,6 +150,13 @@ hd_dump *cli_open(const char *path)
 {
     hd_dump *d = NULL;
     hd_err e = hd_open(path, NULL, &d);
+    if (e == HD_OK && hd_stream_count(d) == 0) {
+        /* a header and nothing else: no command can say anything */
+        const hd_diag *g = hd_diag_count(d) ? hd_diag_get(d, 0) : NULL;
+        fprintf(stderr, "heapdig: %s: no stream could be read%s%s\n", path, g ? ": " : "", g ? g->msg : "");
+        hd_close(d);
+        return NULL;
+    }
     if (e == HD_OK) return d;
     switch (e) {
     case HD_EIO:

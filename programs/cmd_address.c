@@ -247,7 +247,8 @@ static void list_text(hd_dump *d, int filter, hd_usage want, int one, uint64_t v
 {
     unsigned ptr = dump_ptr_size(d);
     size_t i, n = hd_area_count(d), shown = 0;
-    int w = ptr == 8 ? 17 : 8;
+    int w = ptr == 8 ? 17 : 12;   /* wide enough for the column names */
+    int meminfo = hd_has_memory_info(d);
     if (!hd_has_memory_info(d))
         printf("Note: %s has no MemoryInfoList: the regions below are the captured memory ranges.\n\n", hd_path(d));
     printf("  %*s %*s %*s %-11s %-11s %-27s %-9s %s\n", w, "BaseAddress", w, "EndAddress+1", w, "RegionSize",
@@ -257,7 +258,8 @@ static void list_text(hd_dump *d, int filter, hd_usage want, int one, uint64_t v
         char b[32], e[32], s[32], p[96], o[600];
         if (filter && a->usage != want) continue;
         if (one && !(va - a->base < a->size)) continue;
-        printf("%c %*s %*s %*s %-11s %-11s %-27s %-9s %s\n", a->base == a->alloc_base && a->state != HD_MEM_FREE ? '+' : ' ',
+        /* '+': the first region of an allocation, as !address marks it (needs AllocationBase) */
+        printf("%c %*s %*s %*s %-11s %-11s %-27s %-9s %s\n", meminfo && a->base == a->alloc_base && a->state != HD_MEM_FREE ? '+' : ' ',
                w, fmt_addr_pad(b, a->base, ptr), w, fmt_addr_pad(e, a->base + a->size, ptr), w, fmt_addr_pad(s, a->size, ptr),
                a->type ? hd_type_name(a->type) : "", hd_state_name(a->state), a->state == HD_MEM_COMMIT ? hd_protect_name(a->protect, p, sizeof p) : "",
                hd_usage_name(a->usage), owner_text(o, sizeof o, a));

@@ -83,6 +83,9 @@ static verdict heap_verdict_of(hd_dump *d)
     } else if (p->peb_count == 0) {
         r.v = HA_UNKNOWN;
         r.why = "no PEB could be read (no thread's TEB is captured), so the heap list is unknown";
+    } else if (n == 0 && !p->pebs[0].readable) {
+        r.v = HA_UNKNOWN;
+        r.why = "the PEB is not captured, so the heap list is unknown";
     } else if (n == 0) {
         r.v = HA_UNKNOWN;
         r.why = "the PEB lists no heap and has no ProcessHeap";
@@ -111,10 +114,12 @@ static const char *capture_words(const hd_dump *d)
     return "thread stacks only (MiniDumpNormal: no heap memory)";
 }
 
-static const char *advice(heap_verdict v)
+static const char *advice(const hd_dump *d, heap_verdict v)
 {
-    return v == HA_FULL ? NULL
-         : "for heap analysis capture a full dump: procdump -ma PID (or Task Manager > Create dump file)";
+    if (v == HA_FULL) return NULL;
+    if (hd_dump_header(d)->flags & HD_MDT_WITH_FULL_MEMORY)
+        return "a full-memory dump should hold every heap: this file looks truncated or damaged (see the diagnostics); capture it again";
+    return "for heap analysis capture a full dump: procdump -ma PID (or Task Manager > Create dump file)";
 }
 
 static const char *exception_name(uint32_t code)
@@ -187,7 +192,7 @@ static void print_json(hd_dump *d)
     json_kstr(&j, "verdict", verdict_name[v.v]);
     json_kstr(&j, "reason", v.why);
     json_key(&j, "advice");
-    if (advice(v.v)) json_str(&j, advice(v.v)); else json_null(&j);
+    if (advice(d, v.v)) json_str(&j, advice(d, v.v)); else json_null(&j);
     json_end_obj(&j);
     json_key(&j, "memory");
     json_begin_obj(&j);
@@ -334,11 +339,11 @@ static void print_text(hd_dump *d, int verbose)
     if (m->has_pid) printf(", pid %u (0x%x)", m->pid, m->pid);
     printf("\n");
     print_flags(d);
-    printf("Memory:      %zu ranges, %s captured; ", hd_range_count(d), fmt_size(sz, hd_captured_bytes(d)));
+    printf("Memory:      %zu range%s, %s captured; ", hd_range_count(d), hd_range_count(d) == 1 ? "" : "s", fmt_size(sz, hd_captured_bytes(d)));
     if (hd_has_memory_info(d)) printf("MemoryInfoList with %zu regions (full address map)\n", hd_region_count(d));
     else printf("no MemoryInfoList ('address' shows captured ranges only)\n");
     printf("Heap analysis: %s: %s\n", verdict_name[v.v], v.why);
-    if (advice(v.v)) printf("             %s\n", advice(v.v));
+    if (advice(d, v.v)) printf("             %s\n", advice(d, v.v));
     if (x->present)
         printf("Exception:   0x%08x%s%s%s at %s, thread 0x%x\n", x->code, exception_name(x->code)[0] ? " (" : "",
                exception_name(x->code), exception_name(x->code)[0] ? ")" : "", fmt_addr(a, x->address, ptr), x->thread_id);
@@ -359,9 +364,10 @@ static void print_text(hd_dump *d, int verbose)
         const hd_module *mo = hd_module_at(d, i);
         /* one screen: the first few, and ntdll (its version tells the heap layout); all with -v */
         if (!verbose && shown >= 4 && !is_ntdll(mo->name)) continue;
-        printf("  %s %s", fmt_addr_pad(a, mo->base, ptr), mo->name);
+        const char *shown_name = verbose && mo->path[0] ? mo->path : mo->name;
+        printf("  %s %s", fmt_addr_pad(a, mo->base, ptr), shown_name);
         if (mo->has_version)
-            printf("%*s %u.%u.%u.%u", strlen(mo->name) < 24 ? (int)(24 - strlen(mo->name)) : 0, "",
+            printf("%*s %u.%u.%u.%u", strlen(shown_name) < 24 ? (int)(24 - strlen(shown_name)) : 0, "",
                    mo->version[0], mo->version[1], mo->version[2], mo->version[3]);
         printf("\n");
         shown++;

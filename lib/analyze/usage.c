@@ -92,11 +92,11 @@ const char *hd_protect_name(uint32_t protect, char *buf, size_t size)
         int n;
         if (!(protect & names[i].bit)) continue;
         left &= ~names[i].bit;
-        n = snprintf(buf + o, size - o, "%s%s", o ? " | " : "", names[i].name);
+        n = snprintf(buf + o, size - o, "%s%s", o ? "|" : "", names[i].name);
         if (n < 0 || (size_t)n >= size - o) return buf;
         o += (size_t)n;
     }
-    if (left) snprintf(buf + o, size - o, "%s0x%x", o ? " | " : "", left);
+    if (left) snprintf(buf + o, size - o, "%s0x%x", o ? "|" : "", left);
     return buf;
 }
 

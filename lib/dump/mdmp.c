@@ -440,7 +440,7 @@ static int cmp_region(const void *a, const void *b)
 {
     const hd_region *x = a, *y = b;
     if (x->base != y->base) return x->base < y->base ? -1 : 1;
-    if (x->size != y->size) return x->size < y->size ? -1 : 1;   /* deterministic ties */
+    if (x->size != y->size) return x->size > y->size ? -1 : 1;   /* equal bases: the larger first */
     if (x->alloc_base != y->alloc_base) return x->alloc_base < y->alloc_base ? -1 : 1;
     if (x->state != y->state) return x->state < y->state ? -1 : 1;
     if (x->type != y->type) return x->type < y->type ? -1 : 1;
@@ -495,9 +495,9 @@ static hd_err parse_meminfo(hd_dump *d)
     d->has_meminfo = 1;
     hd_sort(d->regions.data, d->regions.len, sizeof(hd_region), cmp_region);
     /* Overlapping regions make "which region holds VA" ambiguous.  Deterministic rule: the region
-    ** with the lower base wins (equal bases: the smaller one, then the one listed first is kept by
-    ** the stable tie-break below); a later region is trimmed to start where the kept one ends, or
-    ** dropped when wholly covered. */
+    ** with the lower base wins (equal bases: the larger one; then the other fields break ties, so
+    ** the result never depends on the listing order); a later region is trimmed to start where the
+    ** kept one ends, or dropped when wholly covered. */
     {
         size_t o = 0;
         uint64_t end = 0;

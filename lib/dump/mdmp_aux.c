@@ -45,12 +45,15 @@ static uint64_t list_header(hd_dump *d, const char *what, const uint8_t *p, size
     return md_checked_count(d, what, rd_le32(p + 8), limit, n, *hsize, *esize);
 }
 
-/* Thread with ID, or NULL.  Linear: the thread tables are read once each. */
+/* Thread with ID, or NULL.  Writers list the entries in thread-list order, so the entry at the
+** same index is tried first; the linear search behind it runs only while the thread list is small,
+** so a hostile dump cannot make the matching quadratic. */
 static hd_thread *thread_by_id(hd_dump *d, uint32_t id, size_t hint)
 {
     size_t i;
     if (hint < d->threads.len && VEC_AT(&d->threads, hd_thread, hint)->id == id)
         return VEC_AT(&d->threads, hd_thread, hint);
+    if (d->threads.len > 4096) return NULL;
     for (i = 0; i < d->threads.len; i++)
         if (VEC_AT(&d->threads, hd_thread, i)->id == id) return VEC_AT(&d->threads, hd_thread, i);
     return NULL;
@@ -64,13 +67,9 @@ hd_err md_parse_thread_info(hd_dump *d)
     const uint8_t *p = md_stream_bytes(d, HD_STREAM_THREAD_INFO_LIST, &n);
     if (!p) return HD_OK;
     cnt = list_header(d, "ThreadInfoListStream", p, n, 64, d->lim.max_threads, &hsize, &esize);
-    /* Linear lookups are fine while both tables are small; beyond that, match only by index so a
-    ** hostile dump cannot make this quadratic. */
     for (i = 0; i < cnt; i++) {
         const uint8_t *e = p + hsize + (size_t)esize * i;
-        uint32_t id = rd_le32(e);
-        hd_thread *t = d->threads.len <= 4096 ? thread_by_id(d, id, i)
-                       : (i < d->threads.len && VEC_AT(&d->threads, hd_thread, i)->id == id ? VEC_AT(&d->threads, hd_thread, i) : NULL);
+        hd_thread *t = thread_by_id(d, rd_le32(e), i);
         if (!t) { missing++; continue; }
         t->has_info = 1;
         t->dump_flags = rd_le32(e + 4);
@@ -102,7 +101,7 @@ hd_err md_parse_thread_names(hd_dump *d)
     for (i = 0; i < cnt; i++) {
         const uint8_t *e = p + 4 + 12 * i;
         uint64_t rva = rd_le64(e + 4);
-        hd_thread *t = d->threads.len <= 4096 ? thread_by_id(d, rd_le32(e), i) : NULL;
+        hd_thread *t = thread_by_id(d, rd_le32(e), i);
         const char *name;
         if (!t) { missing++; continue; }
         if (rva > UINT32_MAX) {

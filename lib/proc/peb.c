@@ -158,11 +158,12 @@ static void thread_stack(hd_dump *d, hd_thread *t)
         stack_region(d, t->stack_limit32, t->stack_limit32, t->stack_base32, &t->stack_region_base32, &t->stack_region_size32);
 }
 
-/* A real WoW64 32-bit view has a process heap, or the WoW64 layer (wow64*.dll) is loaded. */
+/* A real WoW64 32-bit view has a process heap, or the WoW64 layer (wow64*.dll) is loaded; a
+** readable PEB32 with neither is Wine's placeholder. */
 static int is_wow64(const hd_dump *d, const hd_peb *p32)
 {
     size_t i;
-    if (p32->readable && p32->process_heap) return 1;
+    if (!p32->readable || p32->process_heap) return 1;   /* uncaptured: TEB32.Self matched, believe it */
     for (i = 0; i < d->modules.len; i++) {
         const char *n = VEC_AT(&d->modules, hd_module, i)->name;
         if ((n[0] == 'w' || n[0] == 'W') && (n[1] == 'o' || n[1] == 'O') && (n[2] == 'w' || n[2] == 'W') &&

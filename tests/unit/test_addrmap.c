@@ -96,9 +96,16 @@ static void test_x64_native(void **state)
     assert_int_equal(s->state_commit.size + s->state_reserve.size, s->busy);
     assert_int_equal(s->type_image.size, 0x10000);
     assert_int_equal(s->type_private.size, s->busy - 0x10000);
-    /* protect: PAGE_READWRITE | PAGE_GUARD = the two guard pages */
+    /* protect: PAGE_READWRITE|PAGE_GUARD = the two guard pages */
     for (i = 0; i < s->protect_count; i++)
         if (s->protect[i].protect == 0x104) assert_int_equal(s->protect[i].size, 2 * 0x1000);
+    {
+        char buf[64];
+        assert_string_equal(hd_protect_name(0x104, buf, sizeof buf), "PAGE_READWRITE|PAGE_GUARD");
+        assert_string_equal(hd_protect_name(0x20, buf, sizeof buf), "PAGE_EXECUTE_READ");
+        assert_string_equal(hd_protect_name(0x80000004u, buf, sizeof buf), "PAGE_READWRITE|0x80000000");
+        assert_string_equal(hd_protect_name(0, buf, sizeof buf), "");
+    }
     assert_int_equal(s->largest[HD_USAGE_HEAP]->size, 0xF0000);
     close_proc(d);
 }

@@ -21,6 +21,13 @@ void mdb_init(mdb *b)
     b->len = 32;
 }
 
+void mdb_init_dir_first(mdb *b, uint32_t nslots)
+{
+    mdb_init(b);
+    b->dir_slots = nslots;
+    mdb_append(b, NULL, 12 * (size_t)nslots);
+}
+
 void mdb_free(mdb *b)
 {
     size_t i;
@@ -95,17 +102,18 @@ void mdb_finish(mdb *b, uint64_t flags)
         for (i = 0; i < b->nmem; i++) mdb_append(b, b->mem[i].data, b->mem[i].size);
         free(l);
     }
-    b->dir_rva = (uint32_t)b->len;
+    b->dir_rva = b->dir_slots ? 32 : (uint32_t)b->len;
     for (i = 0; i < b->ndir; i++) {
         uint8_t e[12];
         put32(e, b->dir[i].type);
         put32(e + 4, b->dir[i].size);
         put32(e + 8, b->dir[i].rva);
-        mdb_append(b, e, 12);
+        if (b->dir_slots && i < b->dir_slots) memcpy(b->buf + 32 + 12 * i, e, 12);
+        else mdb_append(b, e, 12);
     }
     put32(b->buf, 0x504D444Du);
     put32(b->buf + 4, 0xA793u);
-    put32(b->buf + 8, b->ndir);
+    put32(b->buf + 8, b->dir_slots ? b->dir_slots : b->ndir);
     put32(b->buf + 12, b->dir_rva);
     put64(b->buf + 24, flags);
 }

@@ -30,9 +30,13 @@ typedef struct mdb {
     size_t nowned;
     /* after mdb_finish: where things went */
     uint32_t dir_rva, mem64_rva, mem_data_rva;
+    uint32_t dir_slots;
 } mdb;
 
 void mdb_init(mdb *b);                                      /* reserves the 32-byte header */
+/* Directory right after the header (NSLOTS entries; unused ones stay UnusedStream), so that a
+** truncated file keeps its directory and loses stream data instead. */
+void mdb_init_dir_first(mdb *b, uint32_t nslots);
 void mdb_free(mdb *b);
 uint32_t mdb_append(mdb *b, const void *p, size_t n);       /* raw bytes; returns their RVA */
 uint32_t mdb_stream(mdb *b, uint32_t type, const void *p, size_t n);
