@@ -856,7 +856,89 @@ HD_API const char *hd_symstore_id(const uint8_t guid[16], uint32_t age, char buf
 /* ------------------------------------------------------------------------------------------ */
 /* Summaries: top, diff (lib/analyze).                                                         */
 /* ------------------------------------------------------------------------------------------ */
-/* (section owned by the summaries work) */
+/* "Where did the memory go": busy heap blocks grouped by allocation stack, by user size, or by
+** the allocating module or function (the allocation site: the first frame that is neither in
+** ntdll/kernel32/kernelbase/the CRT DLLs nor a known allocator function such as malloc or
+** operator new).  Blocks without a readable stack are grouped by size in every mode.
+** Counted blocks are the busy ones of kinds backend, lfh, virtual and pageheap (internal heap
+** blocks excluded), with their user sizes: the totals of `heapdig stat`.                    */
+typedef enum hd_group_by { HD_BY_STACK = 0, HD_BY_SIZE = 1, HD_BY_MODULE = 2, HD_BY_FUNCTION = 3 } hd_group_by;
+HD_API const char *hd_group_by_name(hd_group_by by);   /* "stack", "size", "module", "function" */
+
+typedef struct hd_top_opts {
+    hd_group_by by;
+    uint64_t heap;             /* only the heap with this handle; 0: every heap */
+    uint64_t min_size;         /* only blocks of at least this user size */
+    /* called now and then during long walks (may be NULL) */
+    void (*progress)(void *user, uint64_t blocks_done, size_t heap_index, size_t heap_count);
+    void *progress_user;
+} hd_top_opts;
+
+typedef struct hd_group {
+    uint64_t bytes, count;     /* busy user bytes and blocks */
+    uint64_t min_size, max_size;
+    int has_stack;             /* 0: blocks without a readable stack, grouped by size */
+    uint64_t size;             /* size groups: the user size; else 0 */
+    /* Identity used to match groups across dumps: stack groups: the frames' canonical texts
+    ** joined by '\n'; module: "halcon"; function: "halcon!HXmalloc"; size groups: "size 0x...". */
+    const char *key;
+    const char *site;          /* canonical text of the allocation-site frame; "" without stack */
+    size_t depth;              /* the stack (for module/function/size groups: of the stack */
+    const hd_frame *const *frames;   /* contributing most bytes), innermost first */
+    size_t site_index;         /* index of the site in frames */
+    size_t stacks;             /* distinct stacks merged into the group */
+    uint64_t example;          /* user address of one block of the group */
+    uint64_t example_heap;     /* and its heap */
+} hd_group;
+
+typedef struct hd_summary {
+    hd_group_by by;
+    uint64_t busy_bytes, busy_blocks;        /* counted (after the heap / min-size filters) */
+    uint64_t traced_bytes, traced_blocks;    /* of which with a readable stack */
+    uint64_t unresolved_blocks;              /* had a stack reference that could not be read */
+    size_t heaps_walked;                     /* NT heaps walked */
+    size_t heaps_failed;                     /* heaps whose walk failed or was partial */
+    size_t stack_count;                      /* distinct stacks seen */
+    size_t group_count;
+    const hd_group *groups;                  /* biggest first: bytes, then count, then key */
+} hd_summary;
+
+/* Walk every NT heap (or o->heap) and group its busy blocks.  The frames point into D's symbol
+** cache: use the summary while D is open.  o may be NULL (by stack, every heap). */
+HD_API hd_err hd_top(hd_dump *d, const hd_top_opts *o, hd_summary **out);
+HD_API void hd_summary_free(hd_summary *s);   /* accepts NULL */
+
+/* The same, fed by the caller, one busy block at a time (hd_top uses it; so can other walks).
+** SCHEME/REF/PTR_SIZE: the block's stack reference (scheme 0: none). */
+typedef struct hd_top_acc hd_top_acc;
+HD_API hd_err hd_top_begin(hd_dump *d, const hd_top_opts *o, hd_top_acc **out);
+HD_API hd_err hd_top_add(hd_top_acc *a, uint64_t user_address, uint64_t user_size, uint64_t heap,
+                         int scheme, uint64_t ref, unsigned ptr_size);
+/* Build the summary and free the accumulator (also on error). */
+HD_API hd_err hd_top_end(hd_top_acc *a, hd_summary **out);
+
+/* Index of the allocation site in FRAMES (see above); depth - 1 when every frame is allocator
+** code, 0 for an empty stack. */
+HD_API size_t hd_alloc_site(const hd_frame *const *frames, size_t depth);
+
+/* Growth between two summaries of the same program (same hd_group_by).  Groups are matched by
+** key (symbolized frames, never raw addresses inside modules); stack groups left unmatched are
+** then matched with their frames outside modules (JIT code moves between runs) ignored. */
+typedef struct hd_diff_row {
+    const hd_group *old_group; /* NULL: new in the second dump */
+    const hd_group *new_group; /* NULL: gone */
+    int64_t bytes_delta, count_delta;
+} hd_diff_row;
+
+typedef struct hd_diff {
+    hd_group_by by;
+    int64_t bytes_delta, count_delta;        /* busy totals, new - old */
+    size_t row_count;
+    const hd_diff_row *rows;                 /* biggest byte growth first */
+} hd_diff;
+
+HD_API hd_err hd_diff_summaries(const hd_summary *old_s, const hd_summary *new_s, hd_diff **out);
+HD_API void hd_diff_free(hd_diff *df);
 
 #ifdef __cplusplus
 }

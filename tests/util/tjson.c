@@ -2,6 +2,7 @@
 ** tjson.c - see tjson.h.  Recursive descent over a NUL-terminated text; every node is malloc'ed
 ** and chained for tj_free.  Depth is bounded (64) so a hostile file cannot blow the stack.
 */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -224,4 +225,48 @@ uint64_t tj_u64(const tj *v)
 {
     if (!v || !v->s || (v->type != TJ_NUM && v->type != TJ_STR)) return 0;
     return strtoull(v->s, NULL, (v->s[0] == '0' && (v->s[1] == 'x' || v->s[1] == 'X')) ? 16 : 10);
+}
+
+tj_doc *tj_parse_file(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    char *buf = NULL;
+    size_t len = 0, cap = 0, got;
+    tj_doc *doc;
+    if (!f) {
+        snprintf(errbuf, sizeof errbuf, "cannot open %s", path);
+        return NULL;
+    }
+    do {
+        if (len + 65536 + 1 > cap) {
+            char *nb = realloc(buf, cap = cap * 2 + 65536 + 1);
+            if (!nb) { free(buf); fclose(f); snprintf(errbuf, sizeof errbuf, "out of memory"); return NULL; }
+            buf = nb;
+        }
+        got = fread(buf + len, 1, cap - len - 1, f);
+        len += got;
+    } while (got > 0);
+    fclose(f);
+    buf[len] = 0;
+    doc = tj_parse(buf);
+    free(buf);
+    return doc;
+}
+
+const tj *tj_path(const tj *v, ...)
+{
+    va_list ap;
+    const char *k;
+    va_start(ap, v);
+    while (v && (k = va_arg(ap, const char *)) != NULL) {
+        if (tj_kind(v) == TJ_ARR) {
+            char *end;
+            unsigned long i = strtoul(k, &end, 10);
+            v = *end ? NULL : tj_at(v, i);
+        } else {
+            v = tj_get(v, k);
+        }
+    }
+    va_end(ap);
+    return v;
 }

@@ -33,5 +33,9 @@ const char *tj_str(const tj *v);      /* NULL unless a string */
 uint64_t tj_u64(const tj *v);         /* number, or "0x..." / decimal string; 0 otherwise */
 int tj_bool(const tj *v);             /* true -> 1 */
 int tj_has(const tj *obj, const char *key);
+/* Parse a whole file; NULL when it cannot be read or parsed (tj_error() says why). */
+tj_doc *tj_parse_file(const char *path);
+/* tj_get chains: tj_path(v, "heaps", "0", "address", NULL) (numeric keys index arrays). */
+const tj *tj_path(const tj *v, ...);
 
 #endif
