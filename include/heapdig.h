@@ -586,6 +586,8 @@ typedef struct hd_heap_segment {
     int readable;              /* 0 when the segment header is not captured */
     int ucr_list_complete;     /* 0 when the UCR list was cut (missing memory, broken link) */
     int found_by_scan;         /* 1 when SegmentList did not lead to it (list cut), the scan did */
+    int from_memory_info;      /* 1 when its header is not captured: extent and UCRs rebuilt from
+                                  the MemoryInfoList allocation */
 } hd_heap_segment;
 
 /* One reconciliation: the walk against the heap's own numbers or the MemoryInfoList. */
@@ -710,7 +712,11 @@ typedef struct hd_block {
     int segment;               /* index in heap->segments, -1 for VA blocks */
     uint64_t subsegment;       /* LFH: the _HEAP_SUBSEGMENT */
     uint64_t va_entry, commit_size, reserve_size;   /* VA blocks */
-    int damaged;               /* the header was bad: the extent is a guess up to the resync */
+    int damaged;               /* the header is bad (checksum, size): 1 = its extent is a guess up to
+                                  where the walk resynchronised (not in the totals); 2 = its decoded
+                                  Size agrees with the next header's PreviousSize, so the decoded
+                                  fields are used and the block counts in the totals */
+    int incomplete;            /* some of the block's bytes are not captured in the dump */
     hd_stack_scheme stack_scheme;
     uint64_t stack_ref;
 } hd_block;

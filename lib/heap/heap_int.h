@@ -113,6 +113,7 @@ typedef struct hh_walk {
     int partial;
     int incomplete;                /* memory or a list missing: the totals are lower bounds */
     int freelist_incomplete;
+    uint64_t gap_until;            /* a missing-memory gap reported up to here */
     int va_incomplete;
     unsigned zones_incomplete;     /* HH_CHECK_INCOMPLETE when a zone was not captured */
 } hh_walk;
@@ -140,6 +141,19 @@ HD_API_INTERNAL void hh_add_check(hh_heap *h, const char *name, uint64_t expecte
                                   unsigned how);
 
 /* ---- bounded list walking ----------------------------------------------------------------- */
+/* list.c: walk the LIST_ENTRY list at HEAD (see the file comment): FN gets each entry's link
+** address (backward = 1 for entries recovered from the tail after a cut); non-zero stops.
+** LINK_OFFSET is where the link sits in its structure, so that an entry missing from the dump is
+** reported at the structure's first byte; *missing (may be NULL) receives that link.  W may be
+** NULL (discovery): problems then become diagnostics and heap problems directly. */
+#define HH_LIST_CUT 1u          /* the forward walk did not get back to the head */
+#define HH_LIST_BROKEN 2u       /* a link is bad (damage), not just missing memory */
+#define HH_LIST_RECOVERED 4u    /* entries after the cut were reached from the tail */
+#define HH_LIST_STOPPED 8u      /* FN asked to stop */
+HD_API_INTERNAL unsigned hh_list_walk(hd_dump *d, hh_walk *w, hh_heap *h, uint64_t head, const char *what,
+                                      unsigned link_offset, uint64_t *missing,
+                                      int (*fn)(void *user, uint64_t link, int backward), void *user);
+
 /* Brent's cycle detection in O(1) memory, plus the max_list bound. */
 typedef struct hh_cycle {
     uint64_t tortoise, lam, power, total, limit;
