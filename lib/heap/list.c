@@ -99,8 +99,8 @@ unsigned hh_list_walk(hd_dump *d, hh_walk *w, hh_heap *h, uint64_t head, const c
             return res | HH_LIST_CUT | HH_LIST_BROKEN;
         }
         cur = nx;
+        as_ptr(d, cur, ptr, &nx);   /* before FN, which may drop the entry's pages */
         if (fn && fn(user, cur, 0)) return res | HH_LIST_STOPPED;
-        as_ptr(d, cur, ptr, &nx);
     }
     /* backward from the tail to where the forward walk stopped */
     stop = cur;
@@ -113,9 +113,9 @@ unsigned hh_list_walk(hd_dump *d, hh_walk *w, hh_heap *h, uint64_t head, const c
         if (fl != bprev) break;   /* the bad link met from the other side: already reported */
         if (hh_cycle_step(&cy, b)) break;
         res |= HH_LIST_RECOVERED;
-        if (fn && fn(user, b, 1)) return res | HH_LIST_STOPPED;
         bprev = b;
         as_ptr(d, b + ptr, ptr, &b);
+        if (fn && fn(user, bprev, 1)) return res | HH_LIST_STOPPED;
     }
     return res;
 }

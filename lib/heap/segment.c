@@ -47,6 +47,7 @@ static int on_ucr(void *user, uint64_t link, int backward)
         u->bad = 1;
         return 0;
     }
+    hh_drop(u->d, desc);   /* descriptors end committed ranges all over the segment */
     if ((x = vec_push(&u->h->ucrs)) == NULL) return 1;
     x->descriptor = desc;
     x->address = addr;
@@ -115,6 +116,7 @@ static int read_segment(hd_dump *d, hh_heap *h, uint64_t addr, hd_heap_segment *
         return 0;
     }
     sg->readable = 1;
+    hh_drop(d, addr);
     return 1;
 }
 
@@ -217,6 +219,7 @@ void hh_read_segments(hd_dump *d, hh_heap *h)
     seg_ctx s;
     uint64_t missing = 0;
     unsigned r;
+    h->segments_read = 1;
     s.d = d;
     s.h = h;
     s.have0 = 0;
