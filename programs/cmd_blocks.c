@@ -171,7 +171,7 @@ int cmd_blocks(int argc, char **argv)
     for (i = 0; i < n; i++) {
         const hd_heap *h = hd_heap_at(d, i);
         if (r[O_HEAP].present && h->address != only) continue;
-        if (h->kind != HD_HEAP_NT) continue;
+        if ((h->kind != HD_HEAP_NT && h->kind != HD_HEAP_PAGE)) continue;
         found_heap = 1;
         hd_heap_walk(d, h, on_block, &c);
     }

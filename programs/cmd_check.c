@@ -24,7 +24,7 @@ static void text_heap(const hd_heap *h)
     size_t k;
     printf("heap %s (%u-bit, %s, %s, %s)\n", fmt_addr(a, h->address, h->ptr_size), h->ptr_size * 8, h->kind_name,
            h->layout[0] ? h->layout : "-", h->label);
-    if (h->kind != HD_HEAP_NT) {
+    if (h->kind != HD_HEAP_NT && h->kind != HD_HEAP_PAGE) {
         for (k = 0; k < h->problem_count; k++) printf("  problem: %s\n", h->problems[k]);
         return;
     }
@@ -100,7 +100,7 @@ int cmd_check(int argc, char **argv)
         const hd_heap *h = hd_heap_at(d, i);
         size_t k;
         if (r[O_HEAP].present && h->address != only) continue;
-        if (h->kind == HD_HEAP_NT) hd_heap_analyze(d, h);
+        if (h->kind == HD_HEAP_NT || h->kind == HD_HEAP_PAGE) hd_heap_analyze(d, h);
         for (k = 0; k < h->check_count; k++)
             if (!h->checks[k].ok && !h->checks[k].informative && !h->checks[k].incomplete) bad = 1;
         if (h->partial) bad = 1;

@@ -120,7 +120,7 @@ static void print_text(hd_dump *d, int explain)
         printf("%s  %u-bit  %-10s %-12s %s; found by %s%s%s\n", fmt_addr_pad(a, h->address, h->ptr_size), h->ptr_size * 8,
                h->kind_name, h->layout[0] ? h->layout : "-", h->label, h->found_by_text,
                h->kind == HD_HEAP_NT ? "" : "", h->partial ? "; PARTIAL" : "");
-        if (h->kind != HD_HEAP_NT) {
+        if (h->kind != HD_HEAP_NT && h->kind != HD_HEAP_PAGE) {
             size_t k;
             for (k = 0; k < h->problem_count && k < 8; k++) printf("    %s\n", h->problems[k]);
         }
@@ -192,7 +192,7 @@ int cmd_heaps(int argc, char **argv)
     n = hd_heap_count(d);
     for (i = 0; i < n; i++) {
         const hd_heap *h = hd_heap_at(d, i);
-        if (h->kind == HD_HEAP_NT) hd_heap_analyze(d, h);
+        if (h->kind == HD_HEAP_NT || h->kind == HD_HEAP_PAGE) hd_heap_analyze(d, h);
         if (h->kind != HD_HEAP_UNREADABLE && h->kind != HD_HEAP_NOT_A_HEAP) readable++;
     }
     if (r[O_JSON].present) print_json(d); else print_text(d, r[O_EXPLAIN].present);

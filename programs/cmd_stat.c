@@ -110,7 +110,7 @@ int cmd_stat(int argc, char **argv)
     n = hd_heap_count(d);
     for (i = 0; i < n && !t.oom; i++) {
         const hd_heap *h = hd_heap_at(d, i);
-        if (h->kind != HD_HEAP_NT || (r[O_HEAP].present && h->address != only)) continue;
+        if ((h->kind != HD_HEAP_NT && h->kind != HD_HEAP_PAGE) || (r[O_HEAP].present && h->address != only)) continue;
         hd_heap_walk(d, h, on_block, &t);
         walked++;
     }

@@ -157,6 +157,9 @@ HD_API_INTERNAL void hh_lfh_setup(hd_dump *d, hh_heap *h);
 /* Walk the LFH zones: count active subsegments and the sum of their UserBlocks addresses. */
 HD_API_INTERNAL void hh_lfh_zones(hh_walk *w, uint64_t *count, uint64_t *sum);
 
+/* dph.c: the busy allocations of a page heap (§8), after its small _HEAP's own blocks. */
+HD_API_INTERNAL void hh_dph_walk(hh_walk *w);
+
 /* check.c: the reconciliation after a complete analysing walk. */
 HD_API_INTERNAL void hh_reconcile(hh_walk *w);
 #define HH_CHECK_INFORMATIVE 1   /* need not match on this layout */

@@ -599,7 +599,7 @@ static hd_err do_walk(hd_dump *d, hh_heap *h, hd_block_cb cb, void *user, int an
     hh_walk w;
     size_t i;
     hd_lfh_bucket *bk = NULL;
-    if (h->pub.kind != HD_HEAP_NT || !h->lay) return HD_EUNSUPPORTED;
+    if ((h->pub.kind != HD_HEAP_NT && h->pub.kind != HD_HEAP_PAGE) || !h->lay) return HD_EUNSUPPORTED;
     memset(&w, 0, sizeof w);
     w.d = d;
     w.h = h;
@@ -612,6 +612,7 @@ static hd_err do_walk(hd_dump *d, hh_heap *h, hd_block_cb cb, void *user, int an
     hh_lfh_setup(d, h);
     for (i = 0; i < h->pub.segment_count && !w.stop; i++) walk_segment(&w, (int)i);
     if (!w.stop) walk_virtual(&w);
+    if (!w.stop && h->pub.kind == HD_HEAP_PAGE) hh_dph_walk(&w);
     if (w.event_no > h->events_recorded) h->events_recorded = w.event_no;
     if (!w.stop && !h->pub.analyzed) {
         check_free_lists(&w);
@@ -648,7 +649,7 @@ hd_err hd_heap_walk_virtual(hd_dump *d, const hd_heap *h, hd_block_cb cb, void *
     hh_heap *hh;
     if (!d || !h) return HD_EINVAL;
     hh = hh_of(h);
-    if (h->kind != HD_HEAP_NT || !hh->lay) return HD_EUNSUPPORTED;
+    if ((h->kind != HD_HEAP_NT && h->kind != HD_HEAP_PAGE) || !hh->lay) return HD_EUNSUPPORTED;
     memset(&w, 0, sizeof w);
     w.d = d;
     w.h = hh;
@@ -663,7 +664,7 @@ hd_err hd_heap_walk_virtual(hd_dump *d, const hd_heap *h, hd_block_cb cb, void *
 hd_err hd_heap_analyze(hd_dump *d, const hd_heap *h)
 {
     if (!d || !h) return HD_EINVAL;
-    if (h->kind != HD_HEAP_NT) return HD_EUNSUPPORTED;
+    if (h->kind != HD_HEAP_NT && h->kind != HD_HEAP_PAGE) return HD_EUNSUPPORTED;
     if (h->analyzed) return HD_OK;
     return do_walk(d, hh_of(h), NULL, NULL, 1);
 }
@@ -675,14 +676,16 @@ static int find_cb(void *user, const hd_block *b)
 {
     find_ctx *f = user;
     uint64_t end = b->address + b->size;
+    uint64_t start = b->va_entry ? b->va_entry : b->dph_virtual_block ? b->dph_virtual_block : b->address;
     if (b->kind == HD_BLOCK_VIRTUAL || (b->va_entry && b->kind == HD_BLOCK_INTERNAL)) end = b->va_entry + b->reserve_size;
-    if (f->va >= (b->va_entry ? b->va_entry : b->address) && f->va < end) {
+    if (b->dph_virtual_block) end = b->dph_virtual_block + b->size;
+    if (f->va >= start && f->va < end) {
         /* prefer the innermost block: an LFH block over its UserBlocks container */
         *f->out = *b;
         f->found = 1;
         return b->kind == HD_BLOCK_LFH;
     }
-    return f->found;   /* blocks come in address order: past it, stop */
+    return f->found && !b->dph_virtual_block;   /* blocks come in address order: past it, stop */
 }
 
 hd_err hd_heap_block_at(hd_dump *d, uint64_t va, hd_block *out)
@@ -693,13 +696,13 @@ hd_err hd_heap_block_at(hd_dump *d, uint64_t va, hd_block *out)
         size_t s;
         find_ctx f;
         int hit = 0;
-        if (h->kind != HD_HEAP_NT) continue;
+        if (h->kind != HD_HEAP_NT && h->kind != HD_HEAP_PAGE) continue;
         for (s = 0; s < h->segment_count; s++)
             if (va >= h->segments[s].address && va < h->segments[s].last_valid_entry) hit = 1;
         f.va = va;
         f.out = out;
         f.found = 0;
-        if (!hit) {
+        if (!hit && h->kind != HD_HEAP_PAGE) {
             /* maybe a VirtualAlloc'd block: walk only if the heap has any */
             uint64_t fl;
             if (as_ptr(d, h->virtual_alloc_list, h->ptr_size, &fl) != HD_OK || fl == h->virtual_alloc_list) continue;

@@ -406,12 +406,41 @@ static void test_scenarios(void **state)
     for (k = 0; scn[k]; k++) run_matrix(scn[k], seeds, "1");
 }
 
+/* Page heaps: skipped while the generator writes no DPH structures (its manifest then has no
+** block of kind "pageheap"). */
+static void test_pageheap(void **state)
+{
+    static const unsigned seeds[] = {5, 0};
+    char cmd[4096];
+    tj_doc *doc;
+    size_t i, k, n = 0;
+    (void)state;
+    snprintf(cmd, sizeof cmd, "'%s' --layout win10-x64 --scenario '%s/tests/data/heap/pageheap.scn' -o '%s' --truth '%s' > /dev/null",
+             getenv("HD_MKDUMP") ? getenv("HD_MKDUMP") : HD_MKDUMP_EXE, HD_SOURCE_DIR, tu_data_path("mk_probe.dmp"), tu_data_path("mk_probe.json"));
+    if (system(cmd) != 0) fail_msg("mkdump failed: %s", cmd);
+    doc = tj_parse_file(tu_data_path("mk_probe.json"));
+    assert_non_null(doc);
+    for (i = 0; i < tj_len(tj_get(tj_root(doc), "heaps")); i++) {
+        const tj *b = tj_get(tj_at(tj_get(tj_root(doc), "heaps"), i), "blocks");
+        for (k = 0; k < tj_len(b); k++) n += !strcmp(tj_str(tj_get(tj_at(b, k), "kind")), "pageheap");
+    }
+    tj_free(doc);
+    unlink(tu_data_path("mk_probe.dmp"));
+    unlink(tu_data_path("mk_probe.json"));
+    if (!n) {
+        print_message("[  SKIP    ] this mkdump writes no page heap blocks yet\n");
+        skip();
+    }
+    run_matrix("pageheap.scn", seeds, "1");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_default),
         cmocka_unit_test(test_corruptions),
         cmocka_unit_test(test_scenarios),
+        cmocka_unit_test(test_pageheap),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
