@@ -24,8 +24,8 @@ typedef struct raw_sums { uint64_t commit, reserve, free, n, heap; uint64_t comm
 /* Sum RegionSize by State over MINIDUMP_MEMORY_INFO entries (stream type 16: SizeOfHeader u32,
 ** SizeOfEntry u32, NumberOfEntries u64; entry: BaseAddress +0, AllocationBase +8, RegionSize +0x18,
 ** State +0x20).  Heap: regions whose AllocationBase is one of the five heaps SOURCES.md lists, or
-** the VirtualAlloc'd block of heap 0x700000 at 0xE0000 (reference §5.1: its entry is the
-** MemoryInfoList allocation base), which the heap walker attributes (hd_addrmap_mark_heaps). */
+** the one VirtualAlloc'd block of heap 0x700000 (entry 0xE0000, reference §5.1: "the entry is the
+** MemoryInfoList allocation base"): the walker attributes segments and VA blocks to Heap. */
 static raw_sums read_raw_meminfo(const char *path)
 {
     static const uint64_t heaps[] = {0x500000, 0x10000, 0x20000, 0x700000, 0x460000, 0xE0000};
@@ -48,7 +48,7 @@ static raw_sums read_raw_meminfo(const char *path)
                 if (state == 0x1000) { s.commit += size; s.commit_n++; }
                 if (state == 0x2000) { s.reserve += size; s.reserve_n++; }
                 if (state == 0x10000) { s.free += size; s.free_n++; }
-                for (k = 0; k < 6; k++)
+                for (k = 0; k < sizeof heaps / sizeof heaps[0]; k++)
                     if (state != 0x10000 && ab == heaps[k]) s.heap += size;
             }
         }
@@ -157,7 +157,7 @@ static void test_address_summary_totals(void **state)
     assert_int_equal(json_size_of(r.out, "MEM_RESERVE", "regions"), raw.reserve_n);
     assert_int_equal(json_size_of(r.out, "MEM_FREE", "regions"), raw.free_n);
     assert_int_equal(json_size_of(r.out, "Free", "size"), raw.free);
-    /* Heap = the five PEB-listed heaps' allocations (reserved parts included) and the VA block */
+    /* Heap = the five PEB-listed heaps' allocations (reserved parts included) + the VA block */
     assert_int_equal(json_size_of(r.out, "Heap", "size"), raw.heap);
     assert_non_null(strstr(r.out, "\"source\": \"MemoryInfoList\""));
     tu_free_run(&r);

@@ -21,6 +21,7 @@
 ** as the allocation stream reaches them, so 10 million blocks need no per-block memory.  The
 ** same code runs twice (planning pass without bytes, writing pass) and must decide identically.
 */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "heap.h"
@@ -75,6 +76,8 @@ static u8 seg_offset(hstate *h, u64 e)
     return (u8)(((e - s->base) >> 16) + 1);
 }
 
+u64 hs_cur_seg(hstate *h) { return h->segs.v[h->cur].base; }
+
 u64 hs_seg_base(hstate *h, u64 addr)
 {
     size_t i;
@@ -83,7 +86,7 @@ u64 hs_seg_base(hstate *h, u64 addr)
     return 0;
 }
 
-static u32 units_for(hstate *h, u64 request)
+u32 hs_units_for(hstate *h, u64 request)
 {
     u64 round = h->ptr == 8 ? 0x1F : 0xF;
     return (u32)(((request + round) & ~(u64)(h->gran - 1)) / (u64)h->gran);
@@ -120,6 +123,7 @@ void hs_block_json(hstate *h, u64 addr, u64 user, u64 size, u64 usize, int busy,
     json *j = h->g->j;
     size_t i;
     if (!h->g->live) return;
+    h->g->nblocks++;
     j_obj(j, NULL);
     j_hex(j, "address", addr);
     j_hex(j, "user_address", user);
@@ -318,7 +322,7 @@ static u64 place(hstate *h, u64 bytes)
 /* An internal busy block (heap metadata): returns its user pointer. */
 u64 hs_alloc_internal(hstate *h, u64 request, u8 flags, u8 unused_marker, const char *what)
 {
-    u32 units = units_for(h, request);
+    u32 units = hs_units_for(h, request);
     u64 bytes = (u64)units * (u64)h->gran, a;
     u8 ub = unused_marker;
     (void)what;
@@ -344,7 +348,7 @@ u64 hs_alloc_internal(hstate *h, u64 request, u8 flags, u8 unused_marker, const 
 
 /* §7.2: record pointer at H+gran, extended header at H+2*gran (InterceptorValue 1,
 ** UnusedBytesLength, EntryOffset 2, ExtendedBlockSignature 5); user data at H+3*gran. */
-static void write_prefix(hstate *h, u64 hdr, int rs, u16 unused_len)
+void hs_write_prefix(hstate *h, u64 hdr, int rs, u16 unused_len)
 {
     vm *m = h->g->m;
     u64 ext = hdr + 2 * (u64)h->gran + (h->ptr == 8 ? 8 : 0);
@@ -362,7 +366,7 @@ static void backend_alloc(hstate *h, u64 req, int rs, int freed, int extra)
     u8 flags = HF_BUSY, ub;
     int classic = h->ust_classic && rs >= 0;
     if (extra || classic) flags |= HF_EXTRA;
-    units = units_for(h, req + prefix) + ((flags & HF_EXTRA) ? 1u : 0u);
+    units = hs_units_for(h, req + prefix) + ((flags & HF_EXTRA) ? 1u : 0u);
     bytes = (u64)units * g;
     if (freed) {
         a = place(h, bytes);
@@ -375,7 +379,7 @@ static void backend_alloc(hstate *h, u64 req, int rs, int freed, int extra)
     unused = bytes - req;
     if (prefix) {
         ub = 0x42;
-        write_prefix(h, a, rs, (u16)unused);
+        hs_write_prefix(h, a, rs, (u16)unused);
     } else if (unused >= 0x3F) {
         ub = 0x3F;
         if (h->ptr == 8) w64(h->g->m, a + bytes, unused);
@@ -414,7 +418,7 @@ static void backend_alloc(hstate *h, u64 req, int rs, int freed, int extra)
 }
 
 /* §5: a VirtualAlloc'd block. */
-static void va_alloc(hstate *h, u64 req, int rs, int internal, u64 *user_out)
+void hs_va_alloc(hstate *h, u64 req, int rs, int internal, u64 *user_out)
 {
     gen *g = h->g;
     vm *m = g->m;
@@ -442,7 +446,7 @@ static void va_alloc(hstate *h, u64 req, int rs, int internal, u64 *user_out)
     b[6] = (u8)(prefix / gran);               /* SegmentOffset = prefix / gran (§5.2) */
     b[7] = 4;                                 /* UnusedBytes 4: VirtualAlloc block (§3.4) */
     vm_write(m, e + (x64 ? 0x38 : 0x18), b, 8);
-    if (prefix) write_prefix(h, e + vahdr - gran, rs, (u16)size);
+    if (prefix) hs_write_prefix(h, e + vahdr - gran, rs, (u16)size);
     VPUSH(h->va, e);
     h->va_blocks++;
     h->va_bytes += commit;
@@ -462,6 +466,7 @@ static void va_alloc(hstate *h, u64 req, int rs, int internal, u64 *user_out)
     if (g->live) {
         json *j = g->j;
         u64 addr = e + vahdr - gran;
+        g->nblocks++;
         size_t i;
         j_obj(j, NULL);
         j_hex(j, "address", addr);
@@ -583,7 +588,7 @@ static void link_free_lists(hstate *h)
     free(byaddr);
 }
 
-static void link_list(hstate *h, u64 head, const u64 *e, size_t n, size_t off)
+void hs_link_list(hstate *h, u64 head, const u64 *e, size_t n, size_t off)
 {
     vm *m = h->g->m;
     int p = h->ptr;
@@ -635,7 +640,7 @@ static void finish_heap(hstate *h)
         seg_header_fields(h, s);
         for (k = 0; k < h->ucrs.n; k++)
             if (h->ucrs.v[k].seg == (int)i) list[n++] = h->ucrs.v[k].desc;
-        link_list(h, s->base + hl->seg_ucr_list, list, n, (size_t)(2 * p));
+        hs_link_list(h, s->base + hl->seg_ucr_list, list, n, (size_t)(2 * p));
         h->reserved += s->lve - s->base;
         h->committed += s->committed;
         h->ucr_total += s->nucr;
@@ -647,7 +652,7 @@ static void finish_heap(hstate *h)
         }
         bases[i] = s->base;
     }
-    link_list(h, b + hl->segment_list, bases, h->segs.n, hl->seg_list_entry);
+    hs_link_list(h, b + hl->segment_list, bases, h->segs.n, hl->seg_list_entry);
     free(bases);
     /* UCR descriptors (§4.1): ListEntry on _HEAP.UCRList (non-empty ones), SegmentEntry, Address, Size */
     {
@@ -662,10 +667,10 @@ static void finish_heap(hstate *h)
                 wptr(m, p, u->desc + (u64)p, u->desc);
             }
         }
-        link_list(h, b + hl->ucr_list, list, n, 0);
+        hs_link_list(h, b + hl->ucr_list, list, n, 0);
     }
     /* VirtualAllocdBlocks (§5.1), cyclic-list damage if planned */
-    link_list(h, b + hl->va_blocks, h->va.v, h->va.n, 0);
+    hs_link_list(h, b + hl->va_blocks, h->va.v, h->va.n, 0);
     for (k = 0; k < h->cp.n; k++)
         if (h->cp.v[k].kind == CK_CYCLIC_LIST && h->va.n && h->cp.v[k].aux == h->va.v[h->va.n - 1])
             wptr(m, p, h->va.v[h->va.n - 1], h->va.v[0]);
@@ -798,7 +803,7 @@ static void run_allocs(hstate *h, int hi)
         rs[i] = gen_stack(g, as->stack, h->bits);
         lfh[i] = 0;
         if (h->lfh && as->lfh != 0 && as->smax <= vmax) {
-            u32 u = units_for(h, as->smax + (h->ust_prefix ? 2 * (u64)h->gran : 0));
+            u32 u = hs_units_for(h, as->smax + (h->ust_prefix ? 2 * (u64)h->gran : 0));
             if (bucket_of_units(u, h->gran) && (as->lfh == 1 || as->count >= 18)) lfh[i] = 1;
         }
     }
@@ -817,7 +822,7 @@ static void run_allocs(hstate *h, int hi)
             u64 req = rng_range(&h->r, as->smin, as->smax);
             int freed = as->free_frac > 0 && rng_unit(&h->r) < as->free_frac;
             if (req > vmax) {
-                if (!freed) va_alloc(h, req, rs[i], 0, NULL);
+                if (!freed) hs_va_alloc(h, req, rs[i], 0, NULL);
             } else {
                 backend_alloc(h, req, rs[i], freed, as->extra);
             }
@@ -876,6 +881,7 @@ static void build_heap(gen *g, heap_out *ho, int hi)
     (void)g4;
     reserve = hs->reserve ? ALIGN_UP(hs->reserve, ALLOC_GRAN) : 0x100000;
     if (hs->segments.n) reserve = hs->segments.v[0].reserve;
+    if (ho->pageheap) reserve = dph_reserve(g, hi);
     if (hs->segments.n) {
         h->base = hs->segments.v[0].base;   /* reserved by gen_heaps */
     } else if (hs->base) {
@@ -889,7 +895,7 @@ static void build_heap(gen *g, heap_out *ho, int hi)
         seg s;
         memset(&s, 0, sizeof s);
         s.base = h->base;
-        s.lve = h->base + reserve;
+        s.lve = h->base + (ho->pageheap ? PAGE : reserve);   /* page heap: the DPH root follows */
         VPUSH(h->segs, s);
     }
     h->cur = 0;
@@ -904,12 +910,21 @@ static void build_heap(gen *g, heap_out *ho, int hi)
         j_str(j, "name", hs->name);
         j_hex(j, "address", h->base);
         j_str(j, "arch", h->bits == 64 ? "x64" : "x86");
-        j_str(j, "layout", hl->name);
+        {   /* the layout name of the heap's own world: WoW64's 32-bit heaps are "win7-x86"… */
+            char lname[64];
+            const char *dash = strrchr(g->lo->name, '-');
+            if (g->lo->wow64 && dash) snprintf(lname, sizeof lname, "%.*s-%s", (int)(dash - g->lo->name), g->lo->name, h->bits == 64 ? "x64" : "x86");
+            else snprintf(lname, sizeof lname, "%s", g->lo->name);
+            j_str(j, "layout", lname);
+        }
+        j_str(j, "heap_layout", hl->hv == HV_WIN7 ? "win7" : hl->hv == HV_WIN8 ? "win8" : hl->hv == HV_1607 ? "1607" : "1809");
         j_str(j, "kind", ho->pageheap ? "pageheap" : "nt");
-        j_hex(j, "flags", ho->flags);
-        j_hex(j, "force_flags", (ho->flags & 0x6001007Du) | (ho->pageheap ? 0x01000000u : 0));
+        j_uint(j, "flags", ho->flags);
+        j_uint(j, "force_flags", (ho->flags & 0x6001007Du) | (ho->pageheap ? 0x01000000u : 0));
         j_str(j, "found_in", ho->listed ? (h->bits == 64 ? "peb64" : "peb32") : "none");
         if (!ho->listed && g->lo->h24h2 && !hs->unlisted) j_str(j, "found_via", "descriptor-chain");
+        if (ho->pageheap) j_hex(j, "dph_root", h->base + PAGE);
+        if (hs->normal_of >= 0) j_str(j, "normal_heap_of", g->sc->heaps.v[hs->normal_of].name);
         j_uint(j, "process_heaps_index", (u64)ho->index);
         j_arr(j, "blocks");
     }
@@ -926,8 +941,10 @@ static void build_heap(gen *g, heap_out *ho, int hi)
         h->segs.v[0].first = h->pos;
         h->lookup[0] = h->base + hl->heap_size + hl->lock_size;
     }
-    h->ucr_index = hs_alloc_internal(h, 0x20 * (u64)h->ptr, HF_BUSY, 0x01, "UCR index");
-    h->lookup[1] = hs_alloc_internal(h, ls + 0x100 + 0x800 * 2 * (u64)h->ptr, HF_BUSY, 0x01, "extended lookup");
+    if (!ho->pageheap) {
+        h->ucr_index = hs_alloc_internal(h, 0x20 * (u64)h->ptr, HF_BUSY, 0x01, "UCR index");
+        h->lookup[1] = hs_alloc_internal(h, ls + 0x100 + 0x800 * 2 * (u64)h->ptr, HF_BUSY, 0x01, "extended lookup");
+    }
     if (hs->lfh && !ho->pageheap) lfh_create(h);
     if (g->lo->h24h2 && h->bits == 64 && ho->process) {
         /* 24H2 (§1.4): descriptors {Next, Prev, Heap} from the process heap, one per NT heap */
@@ -935,7 +952,7 @@ static void build_heap(gen *g, heap_out *ho, int hi)
         for (i = 0; i < g->sc->heaps.n; i++)
             if (g->sc->heaps.v[i].bits == 64 && !g->sc->heaps.v[i].unlisted) nd++;
         for (i = 0; i < nd; i++) {
-            u64 req = 3 * 8, u = units_for(h, req), a;
+            u64 req = 3 * 8, u = hs_units_for(h, req), a;
             flush_pending(h);
             a = place(h, u * (u64)h->gran);
             emit_busy(h, a, (u32)u, HF_BUSY, (u8)(u * (u64)h->gran - req));
@@ -962,7 +979,7 @@ static void build_heap(gen *g, heap_out *ho, int hi)
             close_range(h, h->fixed_commit, h->segs.v[h->cur].lve);
         }
     }
-    if (ho->pageheap) dph_build(g, ho, hi);
+    if (ho->pageheap) dph_build(h, hi);
     finish_heap(h);
     if (!g->live) resolve_corruptions(h, hi);
     else record_corruptions(h, hi);
@@ -1156,6 +1173,15 @@ void heaps_finish(gen *g)
             w32(m, peb + 0x90, (u32)arr);
         }
     }
+    for (i = 0; i < g->heaps.n; i++) {   /* page heaps: root.NormalHeap (§8.2) */
+        heap_out *ho = g->heaps.v[i];
+        int of = g->sc->heaps.v[ho->spec].normal_of;
+        size_t k;
+        if (of < 0) continue;
+        for (k = 0; k < g->heaps.n; k++)
+            if (g->heaps.v[k]->spec == of && g->heaps.v[k]->dph_root)
+                wptr(m, ho->ptr, g->heaps.v[k]->dph_root + (ho->ptr == 8 ? 0x150 : 0xB4), ho->base);
+    }
     if (g->lo->h24h2) {
         heap_out *ph = NULL;
         VEC(u64) hs = {0};
@@ -1207,7 +1233,7 @@ void json_pebs(gen *g)
             if (ho->listed) j_hex(j, NULL, ho->base);
         }
         j_end(j, 0);
-        j_hex(j, "nt_global_flag", g->sc->gflags);
+        j_uint(j, "nt_global_flag", g->sc->gflags);
         j_hex(j, "process_heap", process);
         j_end(j, 1);
     }

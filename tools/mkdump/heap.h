@@ -31,6 +31,7 @@ typedef struct lbucket {
 } lbucket;
 
 typedef struct hstate {
+    /* (struct hstate is also declared in mkdump.h for dph_build) */
     gen *g;
     heap_out *ho;
     heap_spec *hs;
@@ -78,6 +79,11 @@ typedef struct hstate {
 u64 hs_alloc_internal(hstate *h, u64 request, u8 flags, u8 unused_marker, const char *what);
 void hs_block_json(hstate *h, u64 addr, u64 user, u64 size, u64 usize, int busy, int kind, int rs, u64 segbase, const char *extra_key, u64 extra_val);
 u64 hs_seg_base(hstate *h, u64 addr);
+u32 hs_units_for(hstate *h, u64 request);
+void hs_write_prefix(hstate *h, u64 hdr, int rs, u16 unused_len);
+void hs_va_alloc(hstate *h, u64 req, int rs, int internal, u64 *user_out);
+void hs_link_list(hstate *h, u64 head, const u64 *e, size_t n, size_t off);
+u64 hs_cur_seg(hstate *h);
 u32 bucket_units(int b);
 int bucket_of_units(u32 units, int gran);
 int bucket_max(int gran);

@@ -1,5 +1,5 @@
 /*
-** json.c - a streaming JSON writer for the manifest: objects and arrays are opened and closed
+** json.c - a streaming JSON writer (a writer without a FILE writes nothing) for the manifest: objects and arrays are opened and closed
 ** as the generator goes, so a 10-million-block manifest never sits in memory.  Addresses are
 ** "0x…" lowercase hex strings, sizes and counts plain integers (docs/manifest.md).
 */
@@ -15,19 +15,45 @@ void j_init(json *j, FILE *f)
 
 static void quoted(FILE *f, const char *s)
 {
-    const unsigned char *p = (const unsigned char *)s;
+    const unsigned char *p = (const unsigned char *)s, *run = p;
     fputc('"', f);
     for (; *p; p++) {
-        if (*p == '"' || *p == '\\') {
+        if (*p != '"' && *p != '\\' && *p >= 0x20) continue;
+        fwrite(run, 1, (size_t)(p - run), f);
+        if (*p < 0x20) fprintf(f, "\\u%04x", *p);
+        else {
             fputc('\\', f);
             fputc(*p, f);
-        } else if (*p < 0x20) {
-            fprintf(f, "\\u%04x", *p);
-        } else {
-            fputc(*p, f);
         }
+        run = p + 1;
     }
+    fwrite(run, 1, (size_t)(p - run), f);
     fputc('"', f);
+}
+
+/* Numbers without printf (the manifest of a 10-million-block dump is mostly numbers). */
+static void put_hex(FILE *f, u64 v)
+{
+    char b[24], *e = b + sizeof b, *q = e;
+    *--q = '"';
+    do {
+        *--q = "0123456789abcdef"[v & 15];
+        v >>= 4;
+    } while (v);
+    *--q = 'x';
+    *--q = '0';
+    *--q = '"';
+    fwrite(q, 1, (size_t)(e - q), f);
+}
+
+static void put_dec(FILE *f, u64 v)
+{
+    char b[24], *e = b + sizeof b, *q = e;
+    do {
+        *--q = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    fwrite(q, 1, (size_t)(e - q), f);
 }
 
 /* Separator before a value (and its key, inside objects). */
@@ -49,11 +75,12 @@ static void open(json *j, const char *key, int c)
     j->first[++j->depth] = 1;
 }
 
-void j_obj(json *j, const char *key) { open(j, key, '{'); }
-void j_arr(json *j, const char *key) { open(j, key, '['); }
+void j_obj(json *j, const char *key) { if (j->f) open(j, key, '{'); }
+void j_arr(json *j, const char *key) { if (j->f) open(j, key, '['); }
 
 void j_end(json *j, int obj)
 {
+    if (!j->f) return;
     fputc(obj ? '}' : ']', j->f);
     j->depth--;
     if (j->depth == 0) fputc('\n', j->f);
@@ -61,36 +88,47 @@ void j_end(json *j, int obj)
 
 void j_str(json *j, const char *key, const char *v)
 {
+    if (!j->f) return;
     sep(j, key);
     quoted(j->f, v);
 }
 
 void j_hex(json *j, const char *key, u64 v)
 {
+    if (!j->f) return;
     sep(j, key);
-    fprintf(j->f, "\"0x%" PRIx64 "\"", v);
+    put_hex(j->f, v);
 }
 
 void j_int(json *j, const char *key, i64 v)
 {
+    if (!j->f) return;
     sep(j, key);
-    fprintf(j->f, "%" PRId64, v);
+    if (v < 0) {
+        fputc('-', j->f);
+        put_dec(j->f, (u64)0 - (u64)v);
+    } else {
+        put_dec(j->f, (u64)v);
+    }
 }
 
 void j_uint(json *j, const char *key, u64 v)
 {
+    if (!j->f) return;
     sep(j, key);
-    fprintf(j->f, "%" PRIu64, v);
+    put_dec(j->f, v);
 }
 
 void j_bool(json *j, const char *key, int v)
 {
+    if (!j->f) return;
     sep(j, key);
     fputs(v ? "true" : "false", j->f);
 }
 
 void j_dbl(json *j, const char *key, double v)
 {
+    if (!j->f) return;
     sep(j, key);
     fprintf(j->f, "%.6g", v);
 }

@@ -227,7 +227,9 @@ static void build(gen *g, buf *b, u64 data_off)
     /* MemoryInfoListStream: header 16, MINIDUMP_MEMORY_INFO 48 bytes; free gaps included */
     {
         size_t list, cnt = 0;
-        u64 top = lo->ptr == 8 ? 0x7FFFFFFF0000ull : 0x7FFF0000ull;
+        /* user space ends at 8 TB on Win7 x64 (the seed's !address shows ~7.99 TB free), 128 TB
+        ** from Windows 8.1 on */
+        u64 top = lo->ptr == 8 ? (lo->win7 ? 0x7FFFFFF0000ull : 0x7FFFFFFF0000ull) : 0x7FFF0000ull;
         b_align(b, 8);
         list = b_reserve(b, 16);
         prev_end = ALLOC_GRAN;

@@ -251,6 +251,7 @@ typedef struct heap_spec {
     int pageheap;
     int unlisted;      /* in no ProcessHeaps list (only a scan finds it) */
     int ucr_gaps;      /* decommitted gaps per segment */
+    int normal_of;     /* this heap is the NormalHeap of page heap N (-1: no) */
     VEC(segment_spec) segments;
 } heap_spec;
 typedef struct alloc_spec {
@@ -369,6 +370,7 @@ typedef struct gen {
     /* heaps */
     VEC(heap_out *) heaps;
     VEC(corruption) corr;
+    u64 nblocks;        /* blocks written (writing pass), for --stats */
 } gen;
 #define W(bits) ((bits) == 64 ? 1 : 0)
 /* ntdll .data layout chosen by mkdump (see README "Choices"): */
@@ -404,12 +406,15 @@ struct heap_out {
     int index;               /* ProcessHeapsListIndex (1-based) */
     int pageheap;
     int process;
+    u64 dph_root;            /* page heap: `_DPH_HEAP_ROOT` */
     u64 *descs;              /* 24H2 descriptor blocks (process heap) */
     size_t ndescs;
 };
 
 /* dph.c */
-void dph_build(gen *g, heap_out *h, int heap_index);
+struct hstate;
+u64 dph_reserve(gen *g, int heap_index);
+void dph_build(struct hstate *h, int heap_index);
 
 /* minidump.c */
 u64 md_meta_size(gen *g);

@@ -530,7 +530,9 @@ static void trace_world_finish(gen *g, int bits)
 u64 gen_reserve(gen *g, u64 size, u64 align)
 {
     u64 a = vm_reserve(g->m, size, g->low_hint, align);
-    if (!a) die("out of address space (reserving 0x%llx bytes)", (unsigned long long)size);
+    if (!a)
+        die("out of address space (reserving 0x%llx bytes)%s", (unsigned long long)size,
+            g->app_bits == 32 ? ": a 32-bit process cannot hold this scenario, use a smaller --scale" : "");
     if (g->app_bits == 32 && a + size > 0x7FFE0000ull)
         die("a 32-bit process cannot hold this scenario (0x%llx bytes more at 0x%llx); use a smaller --scale",
             (unsigned long long)size, (unsigned long long)a);

@@ -150,16 +150,18 @@ static int statement(pctx *p, char **tok, int n)
         if ((v = opt(tok, n, 1, "base")) && num(p, v, &s->jit_base)) return -1;
         if ((v = opt(tok, n, 1, "size")) && num(p, v, &s->jit_size)) return -1;
     } else if (!strcmp(tok[0], "module")) {
-        module_spec m;
+        module_spec m, *mp;
         memset(&m, 0, sizeof m);
         if (n < 2) return fail(p, "module FILE [base=] [size=] [path=] [bits=] [export=NAME@RVA]...", NULL);
         m.name = xstrdup(tok[1]);
-        if ((v = opt(tok, n, 2, "base")) && num(p, v, &m.base)) return -1;
-        if ((v = opt(tok, n, 2, "size")) && num(p, v, &m.size)) return -1;
-        if ((v = opt(tok, n, 2, "path"))) m.path = xstrdup(v);
-        if ((v = opt(tok, n, 2, "bits"))) m.bits = atoi(v);
-        if (m.bits && m.bits != 32 && m.bits != 64) return fail(p, "bits must be 32 or 64", v);
-        if (m.base & (ALLOC_GRAN - 1)) return fail(p, "module base must be 64 KB aligned", tok[1]);
+        VPUSH(s->modules, m);   /* owned by the scenario from here on, also on errors */
+        mp = &s->modules.v[s->modules.n - 1];
+        if ((v = opt(tok, n, 2, "base")) && num(p, v, &mp->base)) return -1;
+        if ((v = opt(tok, n, 2, "size")) && num(p, v, &mp->size)) return -1;
+        if ((v = opt(tok, n, 2, "path"))) mp->path = xstrdup(v);
+        if ((v = opt(tok, n, 2, "bits"))) mp->bits = atoi(v);
+        if (mp->bits && mp->bits != 32 && mp->bits != 64) return fail(p, "bits must be 32 or 64", v);
+        if (mp->base & (ALLOC_GRAN - 1)) return fail(p, "module base must be 64 KB aligned", tok[1]);
         for (i = 2; i < n; i++) {
             export_spec e;
             char *at;
@@ -167,11 +169,10 @@ static int statement(pctx *p, char **tok, int n)
             at = strchr(tok[i] + 7, '@');
             if (!at) return fail(p, "export=NAME@RVA", tok[i]);
             *at = 0;
-            e.name = xstrdup(tok[i] + 7);
             if (num(p, at + 1, &e.rva)) return -1;
-            VPUSH(m.exports, e);
+            e.name = xstrdup(tok[i] + 7);
+            VPUSH(mp->exports, e);
         }
-        VPUSH(s->modules, m);
     } else if (!strcmp(tok[0], "stack")) {
         stack_spec st;
         if (n < 3) return fail(p, "stack NAME FRAME...", NULL);
@@ -179,11 +180,11 @@ static int statement(pctx *p, char **tok, int n)
         st.name = xstrdup(tok[1]);
         st.n = n - 2;
         st.f = xcalloc((size_t)st.n, sizeof(frame_spec));
+        VPUSH(s->stacks, st);   /* owned by the scenario from here on, also on errors */
         for (i = 2; i < n; i++)
-            if (parse_frame(p, tok[i], &st.f[i - 2])) return -1;
-        VPUSH(s->stacks, st);
+            if (parse_frame(p, tok[i], &s->stacks.v[s->stacks.n - 1].f[i - 2])) return -1;
     } else if (!strcmp(tok[0], "heap")) {
-        heap_spec h;
+        heap_spec h, *hp;
         memset(&h, 0, sizeof h);
         if (n < 2) return fail(p, "heap NAME [process] [flags=] [reserve=] [base=] [lfh=on|off] [pageheap] [unlisted] [bits=] [ucr-gaps=]", NULL);
         if (heap_index(s, tok[1]) >= 0) return fail(p, "duplicate heap", tok[1]);
@@ -192,16 +193,19 @@ static int statement(pctx *p, char **tok, int n)
         h.pageheap = flag(tok, n, 2, "pageheap") ? 1 : -1;
         h.unlisted = flag(tok, n, 2, "unlisted");
         h.lfh = -1;
-        if ((v = opt(tok, n, 2, "flags"))) { if (num(p, v, &x)) return -1; h.flags = (u32)x; }
-        if ((v = opt(tok, n, 2, "reserve")) && num(p, v, &h.reserve)) return -1;
-        if ((v = opt(tok, n, 2, "base")) && num(p, v, &h.base)) return -1;
-        if ((v = opt(tok, n, 2, "lfh"))) h.lfh = !strcmp(v, "on");
-        if ((v = opt(tok, n, 2, "pageheap"))) h.pageheap = !strcmp(v, "on");
-        if ((v = opt(tok, n, 2, "bits"))) h.bits = atoi(v);
-        if ((v = opt(tok, n, 2, "ucr-gaps"))) h.ucr_gaps = atoi(v);
-        if (h.bits && h.bits != 32 && h.bits != 64) return fail(p, "bits must be 32 or 64", v);
-        if (h.base & (ALLOC_GRAN - 1)) return fail(p, "heap base must be 64 KB aligned", tok[1]);
-        VPUSH(s->heaps, h);
+        h.normal_of = -1;
+        VPUSH(s->heaps, h);   /* owned by the scenario from here on, also on errors */
+        hp = &s->heaps.v[s->heaps.n - 1];
+        if ((v = opt(tok, n, 2, "flags"))) { if (num(p, v, &x)) return -1; hp->flags = (u32)x; }
+        if ((v = opt(tok, n, 2, "reserve")) && num(p, v, &hp->reserve)) return -1;
+        if ((v = opt(tok, n, 2, "base")) && num(p, v, &hp->base)) return -1;
+        if ((v = opt(tok, n, 2, "lfh"))) hp->lfh = !strcmp(v, "on");
+        if ((v = opt(tok, n, 2, "pageheap"))) hp->pageheap = !strcmp(v, "on");
+        if ((v = opt(tok, n, 2, "bits"))) hp->bits = atoi(v);
+        if ((v = opt(tok, n, 2, "ucr-gaps"))) hp->ucr_gaps = atoi(v);
+        if (hp->bits && hp->bits != 32 && hp->bits != 64) return fail(p, "bits must be 32 or 64", v);
+        if (hp->base & (ALLOC_GRAN - 1)) return fail(p, "heap base must be 64 KB aligned", tok[1]);
+        if (hp->ucr_gaps < 0 || hp->ucr_gaps > 64) return fail(p, "ucr-gaps must be 0..64", tok[1]);
     } else if (!strcmp(tok[0], "segment")) {
         segment_spec sg;
         int hi;
@@ -322,8 +326,58 @@ static int normalize(pctx *p)
                 h.process = 1;
                 h.bits = bits;
                 h.lfh = !s->ust_classic;
+                h.normal_of = -1;
                 VPUSH(s->heaps, h);
+                if (bits != ab) {   /* the 64-bit world of a WoW64 process: a few blocks of its own */
+                    alloc_spec a;
+                    memset(&a, 0, sizeof a);
+                    a.heap = (int)s->heaps.n - 1;
+                    a.count = 40;
+                    a.smin = 16;
+                    a.smax = 600;
+                    a.stack = -1;
+                    a.lfh = 0;
+                    a.free_frac = 0.2;
+                    VPUSH(s->allocs, a);
+                }
             }
+        }
+    }
+    /* under +ust every allocation has a stack: lines without one get an ntdll-only stack */
+    if (s->gflags & FLG_USER_STACK_TRACE_DB) {
+        int def = -1;
+        for (i = 0; i < s->allocs.n; i++) {
+            if (s->allocs.v[i].stack >= 0) continue;
+            if (def < 0) {
+                stack_spec st;
+                st.name = xstrdup("(no stack given)");
+                st.n = 2;
+                st.f = xcalloc(2, sizeof(frame_spec));
+                st.f[0].module = xstrdup("ntdll");
+                st.f[0].func = xstrdup("RtlAllocateHeap");
+                st.f[0].off = 0x1a4;
+                st.f[1].module = xstrdup("ntdll");
+                st.f[1].func = xstrdup("RtlUserThreadStart");
+                st.f[1].off = 0x21;
+                VPUSH(s->stacks, st);
+                def = (int)s->stacks.n - 1;
+            }
+            s->allocs.v[i].stack = def;
+        }
+    }
+    /* every page heap gets its NormalHeap (§8.1: root.NormalHeap), an ordinary private heap */
+    {
+        size_t nh = s->heaps.n;
+        for (i = 0; i < nh; i++) {
+            heap_spec h;
+            if (!s->heaps.v[i].pageheap) continue;
+            memset(&h, 0, sizeof h);
+            h.name = xsprintf("%s-normal", s->heaps.v[i].name);
+            h.bits = s->heaps.v[i].bits;
+            h.flags = 0x1002;
+            h.normal_of = (int)i;
+            h.lfh = 0;
+            VPUSH(s->heaps, h);
         }
     }
     /* the process heap comes first in its world (ProcessHeaps[0] == ProcessHeap) */
@@ -341,6 +395,12 @@ static int normalize(pctx *p)
                 int hi = s->allocs.v[k].heap;
                 if (hi == (int)a) s->allocs.v[k].heap = (int)b;
                 else if (hi >= (int)b && hi < (int)a) s->allocs.v[k].heap = hi + 1;
+            }
+            for (k = 0; k < s->heaps.n; k++) {
+                int hi = s->heaps.v[k].normal_of;
+                if (hi < 0) continue;
+                if (hi == (int)a) s->heaps.v[k].normal_of = (int)b;
+                else if (hi >= (int)b && hi < (int)a) s->heaps.v[k].normal_of = hi + 1;
             }
             for (k = 0; k < s->corrupts.n; k++) {
                 int hi = s->corrupts.v[k].heap;
@@ -445,7 +505,8 @@ static const char *DEFAULT_SCENARIO =
 static const char *SEED_COMMON =
     "# seed: ../shared/seed/ - a .NET process with +ust leaking 16 MB (user size 0x1000040) and\n"
     "# 88 MB VirtualAlloc'd blocks from halcon.dll (two stacks), next to ordinary small\n"
-    "# allocations and LFH traffic.  --scale 1 is the seed's 13 GB.\n"
+    "# allocations and LFH traffic.  --scale 1 is the seed's 13 GB (41 x 16 MB + 147 x 88 MB blocks;\n"
+    "# with the LFH's own VirtualAlloc block the halcon heap has the seed's 189 Virt blocks).\n"
     "process HalconApp.exe pid=7732 threads=4\n"
     "gflags +ust\n"
     "module clr.dll path=C:\\Windows\\Microsoft.NET\\Framework64\\v4.0.30319\\clr.dll\n"
@@ -465,7 +526,7 @@ static const char *SEED_COMMON =
     "alloc halcon 4000 64-16000 stack=halcon_small free=45 lfh=no\n"
     "alloc halcon 41 0x1000040 stack=halcon_jit\n"
     "alloc halcon 60 0x5800040 stack=halcon_jit\n"
-    "alloc halcon 88 0x5800040 stack=halcon_internal\n";
+    "alloc halcon 87 0x5800040 stack=halcon_internal\n";
 
 /* On win7-x64 (the seed's OS) the addresses are the seed's own: halcon's functions sit where the
 ** WinDbg session shows them, the JIT frame is 0x7fe83e3bcf6, the halcon heap is 0x29fb0000

@@ -52,6 +52,7 @@ typedef struct C {
     const heap_layout *hl;
     int ptr, gran;
     u64 heap;
+    int heap_va_broken;
     u32 key;
     u16 key_ps;
     const jv *hj;
@@ -474,13 +475,34 @@ static void check_busy_user(C *c, u64 e, hdr h, u64 units, const jv *b, int lfh)
 
 typedef struct ucrd { u64 addr, size, desc; } ucrd;
 
+/* Does the manifest declare memory of this heap left out of the dump? */
+static int heap_missing(C *c)
+{
+    jv *cs = jv_get(c->man, "corruptions");
+    size_t i;
+    for (i = 0; cs && i < cs->n; i++) {
+        const char *k = jv_str(cs->items[i], "kind");
+        if (jv_u64(cs->items[i], "heap") == c->heap && k && (!strcmp(k, "truncated-range") || !strcmp(k, "missing-memory"))) return 1;
+    }
+    return 0;
+}
+
+static const jv *manifest_segment(C *c, u64 base)
+{
+    jv *segs = jv_get(c->hj, "segments");
+    size_t i;
+    for (i = 0; segs && i < segs->n; i++)
+        if (jv_u64(segs->items[i], "base") == base) return segs->items[i];
+    return NULL;
+}
+
 static void walk_lfh_container(C *c, u64 ub, u64 units);
 
 static void check_heap(C *c, const jv *hj)
 {
     const heap_layout *hl = c->hl;
     u64 h = c->heap, head, link, free_units = 0, committed = 0, reserved = 0, nseg = 0, nucr = 0, va_commit = 0;
-    int ptr = c->ptr, guard;
+    int ptr = c->ptr, guard, missing = heap_missing(c);
     u64 *fa = NULL;
     size_t nfree = 0, capf = 0, i;
     if (m32(c, h + (ptr == 8 ? 0x10 : 8)) != 0xFFEEFFEEu) { bad(c, "heap 0x%llx: no 0xFFEEFFEE", (unsigned long long)h); return; }
@@ -507,9 +529,24 @@ static void check_heap(C *c, const jv *hj)
         size_t nu = 0, k;
         u32 prev = 0;
         int prevok = 0;
+        int ucr_incomplete = 0;
         nseg++;
         c->r->segments++;
-        if (!has(c, s, hl->seg_size)) { bad(c, "segment 0x%llx not captured", (unsigned long long)s); break; }
+        if (!has(c, s, hl->seg_size)) {
+            const jv *ms = manifest_segment(c, s);
+            mblk *mb = find_blk(c, s);
+            if (!missing || !ms || !mb || !uncaptured(mb->b)) { bad(c, "segment 0x%llx not captured", (unsigned long long)s); break; }
+            /* declared missing: account it from the manifest; its list links are gone */
+            reserved += jv_u64(ms, "reserved");
+            committed += jv_u64(ms, "committed");
+            nucr += jv_get(ms, "ucrs") ? jv_get(ms, "ucrs")->n : 0;
+            for (k = 0; k < c->nblk; k++)
+                if (jv_u64(c->blk[k].b, "segment") == s) {
+                    c->blk[k].seen = 1;
+                    if (!busy(c->blk[k].b) && is_kind(c->blk[k].b, "backend")) free_units += jv_u64(c->blk[k].b, "size") / (u64)c->gran;
+                }
+            break;
+        }
         if (m32(c, s + hl->seg_signature) != 0xFFEEFFEEu || base != s || mp(c, ptr, s + hl->seg_heap) != h || lve != s + pages * 0x1000 || s & 0xFFFF)
             bad(c, "segment 0x%llx: header fields", (unsigned long long)s);
         if (mp(c, ptr, link + (u64)ptr) == 0 || mp(c, ptr, mp(c, ptr, link + (u64)ptr)) != link) bad(c, "segment 0x%llx: SegmentListEntry.Blink", (unsigned long long)s);
@@ -518,6 +555,11 @@ static void check_heap(C *c, const jv *hj)
         ul = mp(c, ptr, uhead);
         while (ul != uhead && nu < 4096) {
             u64 d = ul - 2 * (u64)ptr;
+            if (!has(c, d, 6 * (u64)ptr)) {
+                if (!missing) bad(c, "UCR descriptor 0x%llx not captured", (unsigned long long)d);
+                ucr_incomplete = 1;
+                break;
+            }
             u[nu].desc = d;
             u[nu].addr = mp(c, ptr, d + 4 * (u64)ptr);
             u[nu].size = mp(c, ptr, d + 5 * (u64)ptr);
@@ -527,9 +569,10 @@ static void check_heap(C *c, const jv *hj)
             ul = mp(c, ptr, ul);
             if (!ul) break;
         }
-        if (nu != nr) bad(c, "segment 0x%llx: %zu UCRs on the list, NumberOfUnCommittedRanges %u", (unsigned long long)s, nu, nr);
-        if (ucpages != m32(c, s + hl->seg_uc_pages)) bad(c, "segment 0x%llx: UCR pages", (unsigned long long)s);
-        nucr += nu;
+        if (!ucr_incomplete && nu != nr) bad(c, "segment 0x%llx: %zu UCRs on the list, NumberOfUnCommittedRanges %u", (unsigned long long)s, nu, nr);
+        if (!ucr_incomplete && ucpages != m32(c, s + hl->seg_uc_pages)) bad(c, "segment 0x%llx: UCR pages", (unsigned long long)s);
+        if (ucr_incomplete) ucpages = m32(c, s + hl->seg_uc_pages);
+        nucr += ucr_incomplete ? nr : nu;
         /* walk */
         e = s;
         while (e < lve) {
@@ -549,20 +592,30 @@ static void check_heap(C *c, const jv *hj)
                 if (u[k].size && e > u[k].addr && e < u[k].addr + u[k].size) bad(c, "block 0x%llx inside an uncommitted range", (unsigned long long)e);
             mb = find_blk(c, e);
             if (!has(c, e, 2 * (u64)c->gran)) {
+                const minfo *ri = region_of(c, e);
                 /* memory the manifest says is missing: skip by its sizes */
-                if (!mb || !uncaptured(mb->b)) { bad(c, "block 0x%llx not captured and not declared missing", (unsigned long long)e); break; }
-                mb->seen = 1;
-                seg_comm += jv_u64(mb->b, "size");
-                e += jv_u64(mb->b, "size");
-                prevok = 0;
-                continue;
+                if (mb && uncaptured(mb->b)) {
+                    mb->seen = 1;
+                    seg_comm += jv_u64(mb->b, "size");
+                    if (!busy(mb->b) && is_kind(mb->b, "backend")) free_units += jv_u64(mb->b, "size") / (u64)c->gran;
+                    e += jv_u64(mb->b, "size");
+                    prevok = 0;
+                    continue;
+                }
+                /* an uncommitted range whose descriptor was in the missing part */
+                if (missing && ucr_incomplete && ri && ri->state == MEM_RESERVE) {
+                    e = ri->base + ri->size;
+                    prevok = 0;
+                    continue;
+                }
+                bad(c, "block 0x%llx not captured and not declared missing", (unsigned long long)e);
+                break;
             }
             b = decode(c, e);
             if (!mb) { bad(c, "walked block 0x%llx (size 0x%x) is not in the manifest", (unsigned long long)e, b.size); break; }
             mb->seen = 1;
             if (!b.ok) {
                 if (!corrupt(mb->b) || strcmp(corrupt(mb->b), "bad-checksum")) bad(c, "block 0x%llx: checksum fails", (unsigned long long)e);
-                else c->r->corruptions_seen++;
                 e += jv_u64(mb->b, "size");
                 seg_comm += jv_u64(mb->b, "size");
                 prevok = 0;
@@ -599,7 +652,7 @@ static void check_heap(C *c, const jv *hj)
             seg_comm += (u64)b.size * (u64)c->gran;
             e += (u64)b.size * (u64)c->gran;
         }
-        if (e != lve) bad(c, "segment 0x%llx: walk ends at 0x%llx, LastValidEntry 0x%llx", (unsigned long long)s, (unsigned long long)e, (unsigned long long)lve);
+        if (e != lve && !(missing && ucr_incomplete && e > lve)) bad(c, "segment 0x%llx: walk ends at 0x%llx, LastValidEntry 0x%llx", (unsigned long long)s, (unsigned long long)e, (unsigned long long)lve);
         if (seg_comm != (pages - ucpages) * 0x1000) bad(c, "segment 0x%llx: blocks cover 0x%llx bytes, committed pages say 0x%llx", (unsigned long long)s, (unsigned long long)seg_comm, (unsigned long long)((pages - ucpages) * 0x1000));
         committed += seg_comm;
         (void)cnt;
@@ -615,7 +668,11 @@ static void check_heap(C *c, const jv *hj)
             u64 blk = l - (u64)c->gran;
             hdr b;
             mblk *mb = find_blk(c, blk);
-            if (!has(c, l, 2 * (u64)ptr)) { bad(c, "free list entry 0x%llx not readable", (unsigned long long)l); break; }
+            if (!has(c, l, 2 * (u64)ptr)) {
+                if (!missing) bad(c, "free list entry 0x%llx not readable", (unsigned long long)l);
+                stop = 1;
+                break;
+            }
             if (mp(c, ptr, l + (u64)ptr) != prevl) bad(c, "free list entry 0x%llx: Blink", (unsigned long long)l);
             b = decode(c, blk);
             if (!mb || busy(mb->b)) { bad(c, "free list entry 0x%llx is not a free block", (unsigned long long)l); break; }
@@ -623,7 +680,6 @@ static void check_heap(C *c, const jv *hj)
             last = b.size;
             seen++;
             if (corrupt(mb->b)) {   /* declared damage: the walk must stop here */
-                c->r->corruptions_seen++;
                 stop = 1;
                 break;
             }
@@ -646,7 +702,7 @@ static void check_heap(C *c, const jv *hj)
             mb->seen = 1;
             c->r->va_walked++;
             if (uncaptured(mb->b)) {   /* declared missing: the list cannot go on */
-                c->r->corruptions_seen++;
+                va_commit = UINT64_MAX;
                 break;
             }
             if (mp(c, ptr, l + (u64)ptr) != prevl) bad(c, "VA entry 0x%llx: Blink", (unsigned long long)l);
@@ -664,9 +720,16 @@ static void check_heap(C *c, const jv *hj)
                     check_stack(c, mb->b, mp(c, ptr, l + vahdr), 0);
                 }
             }
+            {   /* ExtraStuff.AllocatorBackTraceIndex: classic database index (§5.2, §7.1) */
+                u16 idx = m16(c, l + (ptr == 8 ? 0x10 : 0x08));
+                if (idx) {
+                    c->r->classic_blocks++;
+                    check_stack(c, mb->b, std_entry(c, idx), 1);
+                }
+            }
             va_commit += cs;
             if (corrupt(mb->b)) {
-                c->r->corruptions_seen++;
+                va_commit = UINT64_MAX;
                 break;
             }
             prevl = l;
@@ -680,18 +743,162 @@ static void check_heap(C *c, const jv *hj)
             bad(c, "heap 0x%llx: Counters reserved/committed 0x%llx/0x%llx, segments 0x%llx/0x%llx", (unsigned long long)h,
                 (unsigned long long)mp(c, ptr, cn + hl->c_reserved), (unsigned long long)mp(c, ptr, cn + hl->c_committed), (unsigned long long)reserved, (unsigned long long)committed);
         if (m32(c, cn + hl->c_segments) != nseg || m32(c, cn + hl->c_ucrs) != nucr) bad(c, "heap 0x%llx: Counters segments/UCRs", (unsigned long long)h);
-        if (c->r->corruptions_seen == 0 && mp(c, ptr, cn + hl->c_virtual) != va_commit) bad(c, "heap 0x%llx: TotalSizeInVirtualBlocks", (unsigned long long)h);
+        if (va_commit != UINT64_MAX && mp(c, ptr, cn + hl->c_virtual) != va_commit) bad(c, "heap 0x%llx: TotalSizeInVirtualBlocks", (unsigned long long)h);
     }
     free(fa);
+    c->heap_va_broken = va_commit == UINT64_MAX;
     for (i = 0; i < c->nblk; i++) {
         const jv *b = c->blk[i].b;
-        if (!c->blk[i].seen && !is_kind(b, "lfh") && !is_kind(b, "pageheap") && !uncaptured(b) && c->r->corruptions_seen == 0)
+        if (!c->blk[i].seen && !uncaptured(b) && !(is_kind(b, "virtual") && c->heap_va_broken) && !(missing && !busy(b)))
             bad(c, "manifest block 0x%llx (%s) was not found by the walk", (unsigned long long)c->blk[i].addr, jv_str(b, "kind"));
     }
 }
 
-/* LFH container: filled in when the LFH lands. */
-static void walk_lfh_container(C *c, u64 ub, u64 units) { (void)c; (void)ub; (void)units; }
+/* §6.5/§10 invariant 16: a UserBlocks container, its subsegment, and every LFH block in it. */
+static void walk_lfh_container(C *c, u64 ub, u64 units)
+{
+    const lfh_layout *L = c->hl->lfh;
+    int ptr = c->ptr, win7 = c->hl->hv == HV_WIN7;
+    u64 ss, li, ld, lfh = mp(c, ptr, c->heap + c->hl->front_end_heap), key = jv_u64(c->hj, "lfh_key"), fao, stride, H;
+    u32 bs, n, i, nfree = 0, nbusy_bits = 0;
+    u16 depth;
+    if (m32(c, ub + L->ub_signature) != 0xF0E0D0C0u) return;   /* another internal block */
+    ss = mp(c, ptr, ub + L->ub_subseg);
+    if (m8(c, c->heap + c->hl->front_end_type) != 2 || !lfh) { bad(c, "UserBlocks 0x%llx in a heap without LFH", (unsigned long long)ub); return; }
+    if (mp(c, ptr, ss + L->ss_user_blocks) != ub) bad(c, "UserBlocks 0x%llx: SubSegment.UserBlocks", (unsigned long long)ub);
+    li = mp(c, ptr, ss + L->ss_local_info);
+    ld = mp(c, ptr, li + L->si_local_data);
+    if (mp(c, ptr, ld + L->ld_low_frag_heap) != lfh) bad(c, "UserBlocks 0x%llx: LocalInfo->LocalData->LowFragHeap != FrontEndHeap", (unsigned long long)ub);
+    if (mp(c, ptr, lfh + L->heap) != c->heap) bad(c, "LFH 0x%llx: Heap back-pointer", (unsigned long long)lfh);
+    if (!win7 && mp(c, ptr, lfh + L->seg_info_arrays + (u64)m8(c, ss + L->ss_size_index) * (u64)ptr) != li) bad(c, "LFH: SegmentInfoArrays[SizeIndex] != LocalInfo");
+    bs = m16(c, ss + L->ss_block_size);
+    n = m16(c, ss + L->ss_block_count);
+    depth = m16(c, ss + L->ss_aggr);
+    stride = (u64)bs * (u64)c->gran;
+    if (win7) {
+        fao = L->ub_header;
+    } else {
+        u32 eo = m32(c, ub + L->ub_encoded_offsets) ^ (u32)key ^ (u32)ub ^ (u32)lfh;
+        fao = eo & 0xFFFF;
+        if ((eo >> 16) != stride) bad(c, "UserBlocks 0x%llx: EncodedOffsets stride 0x%x, BlockSize says 0x%llx", (unsigned long long)ub, eo >> 16, (unsigned long long)stride);
+        if (mp(c, ptr, ub + L->ub_bitmap) != n || mp(c, ptr, ub + L->ub_bitmap + (u64)ptr) != ub + L->ub_bitmap_data)
+            bad(c, "UserBlocks 0x%llx: BusyBitmap header", (unsigned long long)ub);
+    }
+    if (fao + (u64)n * stride > units * (u64)c->gran - (u64)c->gran) bad(c, "UserBlocks 0x%llx: blocks overflow the container", (unsigned long long)ub);
+    for (i = 0; i < n; i++) {
+        u64 body;
+        u32 d;
+        u8 ubt;
+        int bz;
+        mblk *mb;
+        H = ub + fao + (u64)i * stride;
+        body = H + (ptr == 8 ? 8 : 0);
+        d = m32(c, body);
+        if (win7) {
+            if ((d ^ (u32)ss ^ (u32)c->heap ^ (u32)(H >> (ptr == 8 ? 4 : 3))) != (u32)key) bad(c, "LFH block 0x%llx: Win7 header does not decode with the key", (unsigned long long)H);
+        } else {
+            u32 D = (u32)key ^ (u32)c->heap ^ d ^ (u32)(H >> (ptr == 8 ? 4 : 3));
+            if ((D & 0xFFFF) || H - (D >> (ptr == 8 ? 12 : 13)) != ub) bad(c, "LFH block 0x%llx: header does not decode to its UserBlocks", (unsigned long long)H);
+        }
+        ubt = m8(c, body + 7);
+        if (!(ubt & 0x80)) bad(c, "LFH block 0x%llx: UnusedBytes 0x%x without 0x80", (unsigned long long)H, ubt);
+        bz = (ubt & 0x3F) != 0;
+        if (!win7) {
+            int bit = (m8(c, ub + L->ub_bitmap_data + i / 8) >> (i % 8)) & 1;
+            if (bit != bz) bad(c, "LFH block 0x%llx: bitmap %d, UnusedBytes 0x%x", (unsigned long long)H, bit, ubt);
+            nbusy_bits += (u32)bit;
+        }
+        if (!bz) nfree++;
+        mb = find_blk(c, H);
+        if (!mb || !is_kind(mb->b, "lfh") || jv_u64(mb->b, "size") != stride || busy(mb->b) != bz) {
+            bad(c, "LFH block 0x%llx: not in the manifest as an lfh block of 0x%llx bytes, %s", (unsigned long long)H, (unsigned long long)stride, bz ? "busy" : "free");
+            continue;
+        }
+        mb->seen = 1;
+        c->r->lfh_blocks++;
+        if (bz) {
+            hdr hh;
+            memset(&hh, 0, sizeof hh);
+            hh.ub = ubt;
+            check_busy_user(c, H, hh, bs, mb->b, 1);
+        }
+    }
+    if (nfree != depth) bad(c, "subsegment 0x%llx: %u free blocks, Depth %u", (unsigned long long)ss, nfree, depth);
+    if (win7) {   /* the free chain from FreeEntryOffset */
+        u16 off = m16(c, ss + L->ss_aggr + 2);
+        u32 k = 0;
+        while (off != 0xFFFF && k <= n) {
+            u64 fh = ub + (u64)off * (u64)c->gran;
+            if ((m8(c, fh + (ptr == 8 ? 0xF : 7)) & 0x3F) != 0) bad(c, "LFH free chain reaches busy block 0x%llx", (unsigned long long)fh);
+            off = m16(c, fh + (u64)c->gran);
+            k++;
+        }
+        if (k != depth) bad(c, "subsegment 0x%llx: free chain of %u, Depth %u", (unsigned long long)ss, k, depth);
+    } else {
+        if (n - nbusy_bits != depth) bad(c, "subsegment 0x%llx: zero bits != Depth", (unsigned long long)ss);
+    }
+}
+
+/* §8: DPH root at handle + 0x1000, busy nodes in the AVL table, block information stamps. */
+static int dph_walk(C *c, u64 node, u64 parent, int level, unsigned *count)
+{
+    int p = c->ptr, hl, hr;
+    u64 user, vb, req, info, st;
+    mblk *mb;
+    if (!node) return 0;
+    if (level > 64 || *count > 1000000) { bad(c, "DPH tree too deep"); return 0; }
+    if (mp(c, p, node) != parent) bad(c, "DPH node 0x%llx: Parent", (unsigned long long)node);
+    hl = dph_walk(c, mp(c, p, node + (u64)p), node, level + 1, count);
+    user = mp(c, p, node + (p == 8 ? 0x20 : 0x10));
+    vb = mp(c, p, node + (p == 8 ? 0x28 : 0x14));
+    req = mp(c, p, node + (p == 8 ? 0x40 : 0x20));
+    st = mp(c, p, node + (p == 8 ? 0x60 : 0x30));
+    info = user - (p == 8 ? 0x40 : 0x20);
+    (*count)++;
+    c->r->pageheap_blocks++;
+    if (user < vb || user >= vb + mp(c, p, node + (p == 8 ? 0x30 : 0x18)) || req > mp(c, p, node + (p == 8 ? 0x48 : 0x24)) ||
+        mp(c, p, node + (p == 8 ? 0x48 : 0x24)) > mp(c, p, node + (p == 8 ? 0x38 : 0x1C)))
+        bad(c, "DPH node 0x%llx: sizes", (unsigned long long)node);
+    if (m32(c, info) != 0xABCDBBBBu || m32(c, info + (p == 8 ? 0x3C : 0x1C)) != 0xDCBABBBBu) bad(c, "DPH block 0x%llx: stamps", (unsigned long long)user);
+    if (mp(c, p, info + (p == 8 ? 0x10 : 8)) != req || mp(c, p, info + (p == 8 ? 0x30 : 0x18)) != st) bad(c, "DPH block 0x%llx: block information differs from its node", (unsigned long long)user);
+    if (!has(c, vb + mp(c, p, node + (p == 8 ? 0x38 : 0x1C)) - 1, 1) || has(c, vb + mp(c, p, node + (p == 8 ? 0x38 : 0x1C)), 1))
+        bad(c, "DPH block 0x%llx: the guard page is not right after the accessible part", (unsigned long long)user);
+    mb = find_blk(c, info);
+    if (!mb || !is_kind(mb->b, "pageheap") || jv_u64(mb->b, "user_address") != user || jv_u64(mb->b, "user_size") != req)
+        bad(c, "DPH block 0x%llx: not in the manifest as such", (unsigned long long)user);
+    else {
+        mb->seen = 1;
+        if (st) check_stack(c, mb->b, st, 1);
+    }
+    hr = dph_walk(c, mp(c, p, node + 2 * (u64)p), node, level + 1, count);
+    if ((int)(signed char)m8(c, node + 3 * (u64)p) != hr - hl || hr - hl > 1 || hl - hr > 1) bad(c, "DPH node 0x%llx: Balance", (unsigned long long)node);
+    return 1 + (hl > hr ? hl : hr);
+}
+
+static void check_dph(C *c, const jv *hj)
+{
+    int p = c->ptr;
+    u64 root = c->heap + 0x1000, table = root + (p == 8 ? 0x38 : 0x20);
+    unsigned count = 0;
+    jv *hs = jv_get(c->man, "heaps");
+    size_t i;
+    int found = 0;
+    if (jv_u64(hj, "dph_root") != root || m32(c, root) != 0xFFEEDDCCu) { bad(c, "page heap 0x%llx: no DPH root at +0x1000", (unsigned long long)c->heap); return; }
+    if (!(m32(c, c->heap + c->hl->flags) & 0x01000000u) || !(m32(c, c->heap + c->hl->force_flags) & 0x01000000u)) bad(c, "page heap 0x%llx: HEAP_FLAG_PAGE_ALLOCS", (unsigned long long)c->heap);
+    for (i = 0; i < hs->n; i++) {
+        const char *of = jv_str(hs->items[i], "normal_heap_of");
+        if (of && !strcmp(of, jv_str(hj, "name"))) {
+            found = 1;
+            if (mp(c, p, root + (p == 8 ? 0x150 : 0xB4)) != jv_u64(hs->items[i], "address")) bad(c, "page heap 0x%llx: NormalHeap", (unsigned long long)c->heap);
+        }
+    }
+    if (!found) bad(c, "page heap 0x%llx: no NormalHeap in the manifest", (unsigned long long)c->heap);
+    if (mp(c, p, table) != table) bad(c, "page heap: BalancedRoot.Parent");
+    dph_walk(c, mp(c, p, table + 2 * (u64)p), table, 0, &count);
+    if (count != m32(c, table + (p == 8 ? 0x2C : 0x18)) || count != m32(c, root + (p == 8 ? 0xA8 : 0x5C)))
+        bad(c, "page heap 0x%llx: %u nodes in the tree, NumberGenericTableElements %u, nBusyAllocations %u", (unsigned long long)c->heap, count,
+            m32(c, table + (p == 8 ? 0x2C : 0x18)), m32(c, root + (p == 8 ? 0xA8 : 0x5C)));
+}
 
 static void check_totals(C *c, const jv *hj)
 {
@@ -748,9 +955,84 @@ static void check_heaps(C *c)
         qsort(c->blk, c->nblk, sizeof(mblk), cmp_mblk);
         for (k = 1; k < c->nblk; k++)
             if (c->blk[k].addr == c->blk[k - 1].addr) bad(c, "manifest lists block 0x%llx twice", (unsigned long long)c->blk[k].addr);
+        if (jv_str(hj, "kind") && !strcmp(jv_str(hj, "kind"), "pageheap")) check_dph(c, hj);
         check_heap(c, hj);
         free(c->blk);
         c->blk = NULL;
+    }
+}
+
+/* §1.2 PEB heap lists (offsets hard-coded from the reference), §2 ProcessHeapsListIndex, §1.4 the
+** 24H2 descriptor chain from the process heap's UserContext (+0x188). */
+static void check_pebs(C *c)
+{
+    jv *pebs = jv_get(jv_get(c->man, "process"), "pebs"), *hs = jv_get(c->man, "heaps");
+    size_t i, k;
+    for (i = 0; pebs && i < pebs->n; i++) {
+        const jv *pb = pebs->items[i], *list = jv_get(pb, "heaps");
+        int p = !strcmp(jv_str(pb, "arch"), "x64") ? 8 : 4;
+        u64 peb = jv_u64(pb, "address"), arr;
+        u32 n = m32(c, peb + (p == 8 ? 0xE8 : 0x88));
+        if (!has(c, peb, 0x100)) { bad(c, "PEB 0x%llx not captured", (unsigned long long)peb); continue; }
+        if (mp(c, p, peb + (p == 8 ? 0x30 : 0x18)) != jv_u64(pb, "process_heap")) bad(c, "PEB 0x%llx: ProcessHeap", (unsigned long long)peb);
+        if (m32(c, peb + (p == 8 ? 0xBC : 0x68)) != jv_u64(pb, "nt_global_flag")) bad(c, "PEB 0x%llx: NtGlobalFlag", (unsigned long long)peb);
+        if (m16(c, peb + (p == 8 ? 0x120 : 0xAC)) != c->lo->build) bad(c, "PEB 0x%llx: OSBuildNumber", (unsigned long long)peb);
+        if (n != list->n || n > m32(c, peb + (p == 8 ? 0xEC : 0x8C))) bad(c, "PEB 0x%llx: NumberOfHeaps %u, manifest %zu", (unsigned long long)peb, n, list->n);
+        arr = mp(c, p, peb + (p == 8 ? 0xF0 : 0x90));
+        for (k = 0; k < list->n && k < n; k++) {
+            u64 hp = strtoull(list->items[k]->s, NULL, 0);
+            const heap_layout *hl = p == 8 || !c->lo->wow64 ? c->lo->native : c->lo->wow;
+            if (mp(c, p, arr + k * (u64)p) != hp) bad(c, "PEB 0x%llx: ProcessHeaps[%zu]", (unsigned long long)peb, k);
+            if (m16(c, hp + hl->heaps_index) != (c->lo->h24h2 ? 0 : k + 1)) bad(c, "heap 0x%llx: ProcessHeapsListIndex", (unsigned long long)hp);
+        }
+        if (c->lo->h24h2 && p == 8) {
+            u64 d = mp(c, 8, jv_u64(pb, "process_heap") + c->lo->native->user_context);
+            size_t seen = 0, want = 0;
+            int guard = 0;
+            for (k = 0; k < hs->n; k++)
+                if (!strcmp(jv_str(hs->items[k], "arch"), "x64") && (jv_str(hs->items[k], "found_via") || !strcmp(jv_str(hs->items[k], "found_in"), "peb64"))) want++;
+            while (d && guard++ < 1000) {
+                u64 heap = m64(c, d + 16);
+                int ok = 0;
+                for (k = 0; k < hs->n; k++)
+                    if (jv_u64(hs->items[k], "address") == heap) ok = 1;
+                if (!ok) bad(c, "24H2 descriptor 0x%llx: Heap 0x%llx is not a heap", (unsigned long long)d, (unsigned long long)heap);
+                seen++;
+                d = m64(c, d);
+            }
+            if (seen != want || want < 2) bad(c, "24H2 descriptor chain: %zu heaps, manifest %zu", seen, want);
+        }
+    }
+}
+
+/* Each declared corruption is where the manifest says (docs/manifest.md, "Corruptions"). */
+static void check_corruptions(C *c)
+{
+    jv *cs = jv_get(c->man, "corruptions"), *hs = jv_get(c->man, "heaps");
+    size_t i, k;
+    for (i = 0; cs && i < cs->n; i++) {
+        const jv *x = cs->items[i], *hj = NULL;
+        const char *kind = jv_str(x, "kind");
+        u64 a = jv_u64(x, "address"), heap = jv_u64(x, "heap");
+        int ok = 0, ptr;
+        for (k = 0; hs && k < hs->n; k++)
+            if (jv_u64(hs->items[k], "address") == heap) hj = hs->items[k];
+        if (!hj || !kind) { bad(c, "corruption at 0x%llx: unknown heap", (unsigned long long)a); continue; }
+        ptr = !strcmp(jv_str(hj, "arch"), "x64") ? 8 : 4;
+        c->ptr = ptr;
+        c->gran = ptr == 8 ? 16 : 8;
+        c->hl = ptr == 8 || !c->lo->wow64 ? c->lo->native : c->lo->wow;
+        c->key = m32(c, heap + c->hl->key);
+        c->key_ps = m16(c, heap + c->hl->key + 4);
+        if (!strcmp(kind, "bad-checksum")) ok = has(c, a, (u64)c->gran) && !decode(c, a).ok;
+        else if (!strcmp(kind, "broken-link")) ok = has(c, a, 2 * (u64)ptr) && !has(c, mp(c, ptr, a), 1);
+        else if (!strcmp(kind, "cyclic-list")) {
+            u64 va_head = heap + c->hl->va_blocks, fl_head = heap + c->hl->free_lists, t = mp(c, ptr, a);
+            ok = t && (t == mp(c, ptr, va_head) || t == mp(c, ptr, fl_head)) && t != va_head && t != fl_head;
+        } else if (!strcmp(kind, "truncated-range")) ok = has(c, a - 1, 1) && !has(c, a, 1) && region_of(c, a) && region_of(c, a)->state == MEM_COMMIT;
+        else if (!strcmp(kind, "missing-memory")) ok = !has(c, a, 1) && region_of(c, a) && region_of(c, a)->base == a && region_of(c, a)->state == MEM_COMMIT;
+        if (ok) c->r->corruptions_seen++;
+        else bad(c, "declared %s at 0x%llx is not there", kind, (unsigned long long)a);
     }
 }
 
@@ -777,6 +1059,8 @@ int mdc_check(const char *dump, const char *manifest, mdc_result *r)
     if (!check_container(&c)) {
         check_regions(&c);
         check_heaps(&c);
+        check_pebs(&c);
+        check_corruptions(&c);
     }
     munmap(map, c.fsize);
     free(c.mem);

@@ -74,12 +74,13 @@ static void test_every_layout(void **state)
         assert_int_equal(mkdump("--layout %s --scale 0.3 --seed %zu -o '%s' --truth '%s'", lo->name, i + 7, d, j), 0);
         check_ok(d, j, &r);
         assert_true(r.heaps >= 2);
-        assert_true(r.blocks_walked > 500);
+        assert_true(r.blocks_walked > 100);
         assert_true(r.free_walked > 10);
         assert_true(r.va_walked >= 2);
         assert_true(r.ust_blocks > 100);           /* +ust prefixes with records checked */
-        assert_true(r.stacks_checked == r.ust_blocks);
+        assert_true(r.stacks_checked == r.ust_blocks + r.classic_blocks);
         assert_true(r.segments >= 4);
+        assert_true(r.lfh_blocks > 300);          /* LFH containers decoded and classified */
     }
 }
 
@@ -223,6 +224,139 @@ static void test_checker_can_fail(void **state)
     assert_non_null(strstr(r.msg, "checksum"));
 }
 
+static const char *write_scenario(int slot, const char *name, const char *text)
+{
+    const char *p = out_path(slot, name);
+    FILE *f = fopen(p, "wb");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+    return p;
+}
+
+/* +ust recorded the classic way (§7.1): EXTRA_PRESENT + AllocatorBackTraceIndex, no LFH. */
+static void test_ust_classic(void **state)
+{
+    static const char *layouts[] = {"win7-x64", "win10-x86", "win7-wow64"};
+    const char *sc = write_scenario(2, "classic.txt",
+        "process classic.exe\n"
+        "gflags +ust\n"
+        "ust-mode classic\n"
+        "stack a ntdll!RtlAllocateHeap+0x1a4 classic!Work+0x10 kernel32!BaseThreadInitThunk+0xd\n"
+        "stack b ntdll!RtlAllocateHeap+0x1a4 classic!Other+0x22 jit+0x300\n"
+        "heap process process\n"
+        "heap second flags=0x1002 ucr-gaps=2\n"
+        "alloc process 300 16-900 stack=a free=20\n"
+        "alloc process 50 100-300 stack=b extra\n"
+        "alloc second 200 16-5000 stack=b free=30\n"
+        "alloc second 3 600K-2M stack=a\n");
+    size_t i;
+    (void)state;
+    for (i = 0; i < ARRAY_LEN(layouts); i++) {
+        const char *d = out_path(0, "classic.dmp"), *j = out_path(1, "classic.json");
+        mdc_result r;
+        assert_int_equal(mkdump("--layout %s --scenario '%s' -o '%s' --truth '%s'", layouts[i], sc, d, j), 0);
+        check_ok(d, j, &r);
+        assert_true(r.classic_blocks > 300);       /* every traced block resolved through the database */
+        assert_int_equal(r.ust_blocks, 0);
+        assert_int_equal(r.lfh_blocks, 0);
+    }
+}
+
+static void test_page_heap(void **state)
+{
+    static const char *layouts[] = {"win7-x64", "win10-x86", "win10-wow64", "win11-x64"};
+    const char *sc = write_scenario(2, "ph.txt",
+        "process ph.exe\n"
+        "gflags +ust +hpa\n"
+        "stack a ntdll!RtlAllocateHeap+0x1a4 ph!Work+0x10 kernel32!BaseThreadInitThunk+0xd\n"
+        "heap process process\n"
+        "heap paged flags=0x1002\n"
+        "alloc process 100 16-900 stack=a free=20\n"
+        "alloc paged 40 1-9000 stack=a\n");
+    size_t i;
+    (void)state;
+    for (i = 0; i < ARRAY_LEN(layouts); i++) {
+        const char *d = out_path(0, "ph.dmp"), *j = out_path(1, "ph.json");
+        mdc_result r;
+        assert_int_equal(mkdump("--layout %s --scenario '%s' -o '%s' --truth '%s'", layouts[i], sc, d, j), 0);
+        check_ok(d, j, &r);
+        assert_int_equal(r.pageheap_blocks, 40);   /* every node in the AVL tree, stamps, guard pages */
+    }
+}
+
+/* Injected damage is exactly where the manifest says, and everything else still checks out. */
+static void test_corruptions(void **state)
+{
+    static const char *layouts[] = {"win7-x64", "win10-x86", "win7-wow64", "win11-24h2-x64"};
+    const char *sc = write_scenario(2, "corr.txt",
+        "process corr.exe\n"
+        "gflags +ust\n"
+        "stack a ntdll!RtlAllocateHeap+0x1a4 corr!Work+0x10 kernel32!BaseThreadInitThunk+0xd\n"
+        "heap process process\n"
+        "heap h1 flags=0x1002 lfh=off\n"
+        "heap h2 flags=0x1002 lfh=off\n"
+        "heap h3 flags=0x1002 lfh=off\n"
+        "heap h4 flags=0x1002 lfh=off\n"
+        "heap h5 flags=0x1002 lfh=off\n"
+        "heap h6 flags=0x1002 lfh=off\n"
+        "alloc process 300 16-900 stack=a free=20\n"
+        "alloc h1 300 16-3000 stack=a free=30\n"
+        "alloc h2 300 16-3000 stack=a free=30\n"
+        "alloc h3 300 16-3000 stack=a free=30\n"
+        "alloc h3 3 2M stack=a\n"
+        "alloc h4 300 16-3000 stack=a free=30\n"
+        "alloc h5 300 16-3000 stack=a free=30\n"
+        "alloc h5 2 2M stack=a\n"
+        "alloc h6 2000 16-3000 stack=a free=30\n"
+        "corrupt bad-checksum h1 nth=10\n"
+        "corrupt broken-link h2 nth=5\n"
+        "corrupt cyclic-list h3\n"
+        "corrupt truncated-range h4\n"
+        "corrupt missing-memory h5\n"
+        "corrupt missing-memory h6\n");
+    size_t i;
+    (void)state;
+    for (i = 0; i < ARRAY_LEN(layouts); i++) {
+        const char *d = out_path(0, "corr.dmp"), *j = out_path(1, "corr.json");
+        mdc_result r;
+        jv *m;
+        assert_int_equal(mkdump("--layout %s --scenario '%s' -o '%s' --truth '%s'", layouts[i], sc, d, j), 0);
+        check_ok(d, j, &r);
+        assert_int_equal(r.corruptions_seen, 6);
+        m = jv_parse_file(j);
+        assert_int_equal(jv_get(m, "corruptions")->n, 6);
+        jv_free(m);
+    }
+}
+
+/* A bad scenario is refused with exit status 2 and a message naming the line. */
+static void test_scenario_errors(void **state)
+{
+    static const struct { const char *text, *msg; } cases[] = {
+        {"heap a\nalloc b 10 16\n", "line 2: unknown heap: b"},
+        {"heap a\nalloc a 10 16 stack=nope\n", "line 2: unknown stack: nope"},
+        {"# c\n\nstack s foo\n", "line 3: a frame is module!function"},
+        {"heap a\nsegment a base=0x10000 reserve=0x1000000 commit=0x2000\n", "SegmentOffset"},
+        {"heap a\ncorrupt melt a\n", "unknown corruption"},
+        {"frobnicate\n", "line 1: unknown statement"},
+    };
+    size_t i;
+    (void)state;
+    for (i = 0; i < ARRAY_LEN(cases); i++) {
+        const char *sc = write_scenario(2, "bad.txt", cases[i].text), *errf = out_path(3, "err.txt");
+        size_t n;
+        char *e;
+        assert_int_equal(mkdump("--layout win10-x64 --scenario '%s' -o '%s' 2> '%s'", sc, out_path(0, "bad.dmp"), errf), 2);
+        e = slurp(errf, &n);
+        assert_non_null(e);
+        e[n] = 0;
+        if (!strstr(e, cases[i].msg)) print_message("stderr: %s\n", e);
+        assert_non_null(strstr(e, cases[i].msg));
+        free(e);
+    }
+}
+
 static void test_list_layouts(void **state)
 {
     const char *o = out_path(0, "layouts.txt");
@@ -254,6 +388,10 @@ int main(void)
         cmocka_unit_test(test_same_seed_same_bytes),
         cmocka_unit_test(test_different_seed_different_keys),
         cmocka_unit_test(test_checker_can_fail),
+        cmocka_unit_test(test_ust_classic),
+        cmocka_unit_test(test_page_heap),
+        cmocka_unit_test(test_corruptions),
+        cmocka_unit_test(test_scenario_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
