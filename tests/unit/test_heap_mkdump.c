@@ -78,11 +78,15 @@ static int kind_of(const char *k)
     return -1;
 }
 
-/* The manifest's layout column ("Win7 x64", "Win8-1511 x86", "1607-1803 x64", "1809+ x64") -> ours. */
-static const char *layout_of(const char *m, uint32_t build)
+/* The manifest's _HEAP column (heap_layout "win7", "win8", "1607", "1809"; older manifests:
+** layout "Win7 x64", "Win8-1511 x86", "1607-1803 x64", "1809+ x64") -> ours. */
+static const char *layout_of(const tj *mh, uint32_t build)
 {
-    if (!strncmp(m, "Win7", 4)) return "win7";
-    if (!strncmp(m, "Win8", 4)) return "win8";
+    const char *m = tj_str(tj_get(mh, "heap_layout"));
+    if (!m) m = tj_str(tj_get(mh, "layout"));
+    if (!m) return "?";
+    if (!strncmp(m, "Win7", 4) || !strcmp(m, "win7")) return "win7";
+    if (!strncmp(m, "Win8", 4) || !strcmp(m, "win8")) return "win8";
     if (!strncmp(m, "1607", 4)) return "win10_1607";
     if (!strncmp(m, "1809", 4)) return build >= 26100 ? "win11_24h2" : "win10_1809";
     return "?";
@@ -272,7 +276,7 @@ static result run_case(const char *layout, const char *scenario, unsigned seed, 
         assert_int_equal(h->ptr_size, !strcmp(tj_str(tj_get(mh, "arch")), "x64") ? 8 : 4);
         if (!strcmp(mk, "pageheap")) assert_int_equal(h->kind, HD_HEAP_PAGE);
         else assert_int_equal(h->kind, HD_HEAP_NT);
-        assert_string_equal(h->layout, layout_of(tj_str(tj_get(mh, "layout")), build));
+        assert_string_equal(h->layout, layout_of(mh, build));
         assert_int_equal(h->flags, tj_u64(tj_get(mh, "flags")));
         assert_int_equal(h->force_flags, tj_u64(tj_get(mh, "force_flags")));
         if (fin && strcmp(fin, "none")) assert_true(h->found_by & HD_FOUND_PEB_LIST);
