@@ -884,9 +884,16 @@ typedef struct hd_top_opts {
     void *progress_user;
 } hd_top_opts;
 
+typedef struct hd_size_count { uint64_t size, count; } hd_size_count;
+
 typedef struct hd_group {
     uint64_t bytes, count;     /* busy user bytes and blocks */
     uint64_t min_size, max_size;
+    /* the first distinct user sizes met in the group, with their block counts ("41 of 16 MB,
+    ** 60 of 88 MB"); blocks of further sizes are counted in other_sizes_count */
+    size_t size_kinds;
+    hd_size_count sizes[4];
+    uint64_t other_sizes_count;
     int has_stack;             /* 0: blocks without a readable stack, grouped by size */
     uint64_t size;             /* size groups: the user size; else 0 */
     /* Identity used to match groups across dumps: stack groups: the frames' canonical texts
@@ -913,7 +920,8 @@ typedef struct hd_summary {
     const hd_group *groups;                  /* biggest first: bytes, then count, then key */
 } hd_summary;
 
-/* Walk every NT heap (or o->heap) and group its busy blocks.  The frames point into D's symbol
+/* Walk every NT heap of the process (or o->heap; heaps mapped from elsewhere, such as the CSRSS
+** shared heap, only when named in o->heap) and group its busy blocks.  The frames point into D's symbol
 ** cache: use the summary while D is open.  o may be NULL (by stack, every heap). */
 HD_API hd_err hd_top(hd_dump *d, const hd_top_opts *o, hd_summary **out);
 HD_API void hd_summary_free(hd_summary *s);   /* accepts NULL */

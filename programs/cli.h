@@ -105,5 +105,9 @@ int cmd_dt(int argc, char **argv);
 int cmd_blocks(int argc, char **argv);
 int cmd_stat(int argc, char **argv);
 /* stack commands */
+int cmd_find(int argc, char **argv);
+int cmd_top(int argc, char **argv);
+int cmd_diff(int argc, char **argv);
+int cmd_report(int argc, char **argv);
 
 #endif

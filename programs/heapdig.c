@@ -20,6 +20,10 @@ static const struct command {
     {"dt", cmd_dt, "a heap structure at an address from heapdig's own layouts (WinDbg dt, no symbols)"},
     {"check", cmd_check, "walk every heap and print every reconciliation and problem"},
     /* stack commands (find, top, diff, report) */
+    {"find", cmd_find, "what is at an address: heap block with its allocation stack (!heap -p -a), or the region"},
+    {"top", cmd_top, "where the heap memory went: busy bytes by allocation stack, size, module or function"},
+    {"diff", cmd_diff, "what grew between two dumps of the same program, by allocation stack"},
+    {"report", cmd_report, "one self-contained HTML report for people who never used WinDbg"},
 };
 
 static void usage(FILE *f)

@@ -13,12 +13,29 @@
 #include <string.h>   /* strcmp, strlen, memcpy */
 #include "../core.h"
 #include "../common/arena.h"
+#include "group.h"
 
 #define NO_STACK UINT32_MAX
 
 typedef struct acc {
     uint64_t bytes, count, min_size, max_size, example, example_heap;
+    size_t nsizes;
+    hd_size_count sizes[4];
+    uint64_t other;
 } acc;
+
+static void sizes_add(acc *a, uint64_t size, uint64_t count)
+{
+    size_t i;
+    for (i = 0; i < a->nsizes; i++)
+        if (a->sizes[i].size == size) { a->sizes[i].count += count; return; }
+    if (a->nsizes < 4) {
+        a->sizes[a->nsizes].size = size;
+        a->sizes[a->nsizes++].count = count;
+    } else {
+        a->other += count;
+    }
+}
 
 typedef struct size_acc {
     uint64_t size;
@@ -38,6 +55,11 @@ struct hd_top_acc {
     size_t sz_cap, sz_used;
     uint64_t busy_bytes, busy_blocks, traced_bytes, traced_blocks, unresolved;
     size_t heaps_walked, heaps_failed;
+    /* the last stack reference resolved: runs of blocks with one stack skip the lookup */
+    int last_scheme;
+    unsigned last_ptr;
+    uint64_t last_ref;
+    const hd_stack *last_stack;
 };
 
 /* The summary with its storage. */
@@ -78,16 +100,32 @@ static void acc_add(acc *a, uint64_t size, uint64_t addr, uint64_t heap)
     }
     a->bytes += size;
     a->count++;
+    sizes_add(a, size, 1);
+}
+
+/* acc_add without the per-size list (the size table's entries have one size by definition). */
+static void acc_add_light(acc *a, uint64_t size, uint64_t addr, uint64_t heap)
+{
+    if (a->count == 0) {
+        a->min_size = a->max_size = size;
+        a->example = addr;
+        a->example_heap = heap;
+    }
+    a->bytes += size;
+    a->count++;
 }
 
 static void acc_merge(acc *into, const acc *a)
 {
+    size_t i;
     if (a->count == 0) return;
     if (into->count == 0) { *into = *a; return; }
     into->bytes += a->bytes;
     into->count += a->count;
     if (a->min_size < into->min_size) into->min_size = a->min_size;
     if (a->max_size > into->max_size) into->max_size = a->max_size;
+    for (i = 0; i < a->nsizes; i++) sizes_add(into, a->sizes[i].size, a->sizes[i].count);
+    into->other += a->other;
 }
 
 hd_err hd_top_begin(hd_dump *d, const hd_top_opts *o, hd_top_acc **out)
@@ -101,6 +139,12 @@ hd_err hd_top_begin(hd_dump *d, const hd_top_opts *o, hd_top_acc **out)
     if (a->o.by > HD_BY_FUNCTION) { free(a); return HD_EINVAL; }
     *out = a;
     return HD_OK;
+}
+
+void top_heap_done(hd_top_acc *a, int complete)
+{
+    a->heaps_walked++;
+    if (!complete) a->heaps_failed++;
 }
 
 static size_acc *size_slot(hd_top_acc *a, uint64_t size)
@@ -138,15 +182,29 @@ hd_err hd_top_add(hd_top_acc *a, uint64_t user_address, uint64_t user_size, uint
     a->busy_bytes += user_size;
     a->busy_blocks++;
     if (scheme != 0) {
-        hd_err e = hd_stack_resolve(a->d, scheme, ref, ptr_size, &s);
-        if (e == HD_ENOMEM) return e;
-        if (e != HD_OK) a->unresolved++;
+        if (scheme == a->last_scheme && ref == a->last_ref && ptr_size == a->last_ptr && a->last_stack) {
+            s = a->last_stack;
+        } else {
+            hd_err e = hd_stack_resolve(a->d, scheme, ref, ptr_size, &s);
+            if (e == HD_ENOMEM) return e;
+            if (e != HD_OK) a->unresolved++;
+            a->last_scheme = scheme;
+            a->last_ref = ref;
+            a->last_ptr = ptr_size;
+            a->last_stack = s;
+        }
     }
-    if (!(z = size_slot(a, user_size))) return HD_ENOMEM;
-    acc_add(&z->all, user_size, user_address, heap);
     if (!s) {
-        acc_add(&z->untraced, user_size, user_address, heap);
+        if (!(z = size_slot(a, user_size))) return HD_ENOMEM;
+        acc_add_light(&z->all, user_size, user_address, heap);
+        acc_add_light(&z->untraced, user_size, user_address, heap);
         return HD_OK;
+    }
+    /* traced blocks enter the size table only when grouping by size */
+    z = NULL;
+    if (a->o.by == HD_BY_SIZE) {
+        if (!(z = size_slot(a, user_size))) return HD_ENOMEM;
+        acc_add_light(&z->all, user_size, user_address, heap);
     }
     a->traced_bytes += user_size;
     a->traced_blocks++;
@@ -160,7 +218,7 @@ hd_err hd_top_add(hd_top_acc *a, uint64_t user_address, uint64_t user_size, uint
         a->st_cap = ncap;
     }
     acc_add(&a->st[s->id], user_size, user_address, heap);
-    if (z->stack == NO_STACK) z->stack = s->id;
+    if (z && z->stack == NO_STACK) z->stack = s->id;
     return HD_OK;
 }
 
@@ -300,6 +358,10 @@ static void acc_free(hd_top_acc *a)
 
 static void fill_from_acc(hd_group *g, const acc *a)
 {
+    size_t i;
+    g->size_kinds = a->nsizes;
+    for (i = 0; i < a->nsizes; i++) g->sizes[i] = a->sizes[i];
+    g->other_sizes_count = a->other;
     g->bytes = a->bytes;
     g->count = a->count;
     g->min_size = a->min_size;
@@ -313,6 +375,7 @@ hd_err hd_top_end(hd_top_acc *a, hd_summary **out)
     summary_impl *s;
     stackinfo *si = NULL;
     gkey *tab = NULL;
+    acc *gacc = NULL;
     size_t nstacks, i, ng = 0, gcap, tcap;
     hd_err e = HD_ENOMEM;
     *out = NULL;
@@ -345,7 +408,7 @@ hd_err hd_top_end(hd_top_acc *a, hd_summary **out)
     }
 
     gcap = nstacks + a->sz_used + 1;
-    if (!(s->groups = calloc(gcap, sizeof *s->groups))) { e = HD_ENOMEM; goto fail; }
+    if (!(s->groups = calloc(gcap, sizeof *s->groups)) || !(gacc = calloc(gcap, sizeof *gacc))) { e = HD_ENOMEM; goto fail; }
     if (a->o.by != HD_BY_SIZE) {
         /* stack-keyed groups, merging equal keys; the stack with most bytes represents the group */
         tcap = 16;
@@ -367,11 +430,11 @@ hd_err hd_top_end(hd_top_acc *a, hd_summary **out)
                 g = &s->groups[tab[j].group];
             }
             {
-                acc cur = {g->bytes, g->count, g->min_size, g->max_size, g->example, g->example_heap};
+                acc *cur = &gacc[g - s->groups];
                 /* g->size holds the representative's bytes until the loop below resets it */
                 int rep = g->stacks == 0 || a->st[i].bytes > g->size;
-                acc_merge(&cur, &a->st[i]);
-                fill_from_acc(g, &cur);
+                acc_merge(cur, &a->st[i]);
+                fill_from_acc(g, cur);
                 if (rep) {
                     g->size = a->st[i].bytes;
                     g->frames = si[i].frames;
@@ -398,6 +461,10 @@ hd_err hd_top_end(hd_top_acc *a, hd_summary **out)
         g = &s->groups[ng++];
         fill_from_acc(g, src);
         g->size = z->size;
+        g->size_kinds = 1;
+        g->sizes[0].size = z->size;
+        g->sizes[0].count = src->count;
+        g->other_sizes_count = 0;
         g->key = arena_printf(&s->ar, "size 0x%llx", (unsigned long long)z->size);
         if (!g->key) { e = HD_ENOMEM; goto fail; }
         g->site = "";
@@ -415,12 +482,14 @@ hd_err hd_top_end(hd_top_acc *a, hd_summary **out)
     s->pub.group_count = ng;
     free(si);
     free(tab);
+    free(gacc);
     acc_free(a);
     *out = &s->pub;
     return HD_OK;
 fail:
     free(si);
     free(tab);
+    free(gacc);
     acc_free(a);
     summary_impl_free(s);
     return e;

@@ -295,7 +295,7 @@ static const char *describe(hd_dump *d, uint64_t a, int *jit)
     if (r->type == HD_MEM_MAPPED) return executable(r->protect) ? "mapped executable memory" : "mapped memory";
     if (r->type == HD_MEM_PRIVATE && executable(r->protect)) {
         *jit = 1;
-        return "private executable memory (likely JIT-compiled code, e.g. .NET)";
+        return "JIT code? private executable memory in no module (.NET: !ip2md names it)";
     }
     return "private memory";
 }

@@ -10,6 +10,7 @@
 ** The test maps prog.exe as the loader would into a small synthetic dump (tests/util/mdbuild.c)
 ** whose module list carries the GUID/age read from summary.txt, then checks hd_symbolize.
 */
+#define _POSIX_C_SOURCE 200809L   /* setenv */
 #include "testutil.h"
 #include <stdio.h>
 #include <stdlib.h>
@@ -388,6 +389,39 @@ static void test_pdb_x86(void **state)
     hd_close(d);
 }
 
+/* The CLI: --symbols, and _NT_SYMBOL_PATH's local cache (its URL is never used). */
+static void test_cli_symbol_path(void **state)
+{
+    char store[1200], sub[1400], to[1500], from[1300], env[3000], addr[32];
+    tu_run r;
+    (void)state;
+    NEED_TOOLCHAIN();
+    snprintf(store, sizeof store, "%s/envstore", P64.dir);
+    snprintf(sub, sizeof sub, "%s/prog.pdb/%s", store, P64.id);
+    mkdirs(sub);
+    snprintf(from, sizeof from, "%s/prog.pdb", P64.dir);
+    snprintf(to, sizeof to, "%s/prog.pdb", sub);
+    copy_file(from, to);
+    snprintf(addr, sizeof addr, "%llx", (unsigned long long)(P64.base + map_rva(&P64, "hd_static_helper") + 3));
+    /* without symbols: module+rva */
+    unsetenv("_NT_SYMBOL_PATH");
+    assert_int_equal(tu_heapdig(&r, "find", "--json", P64.dump, addr, NULL), 0);
+    assert_non_null(strstr(r.out, "\"symbol\": \"prog+0x"));
+    tu_free_run(&r);
+    /* _NT_SYMBOL_PATH with a symbol server: the local cache is searched, the URL ignored */
+    snprintf(env, sizeof env, "srv*%s*https://msdl.microsoft.com/download/symbols", store);
+    setenv("_NT_SYMBOL_PATH", env, 1);
+    assert_int_equal(tu_heapdig(&r, "find", "--json", P64.dump, addr, NULL), 0);
+    assert_non_null(strstr(r.out, "\"symbol\": \"prog!hd_static_helper+0x3\""));
+    tu_free_run(&r);
+    unsetenv("_NT_SYMBOL_PATH");
+    /* --symbols with a list; the first directory does not exist */
+    snprintf(env, sizeof env, "/nonexistent;%s", store);
+    assert_int_equal(tu_heapdig(&r, "find", "--symbols", env, P64.dump, addr, NULL), 0);
+    assert_non_null(strstr(r.out, "prog!hd_static_helper+0x3"));
+    tu_free_run(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -396,6 +430,7 @@ int main(void)
         cmocka_unit_test(test_pdb_symstore_and_nt_syntax),
         cmocka_unit_test(test_pdb_mismatch_falls_back),
         cmocka_unit_test(test_pdb_x86),
+        cmocka_unit_test(test_cli_symbol_path),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }
