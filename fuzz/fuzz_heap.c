@@ -14,7 +14,8 @@
 **           and ProcessHeap), Memory64List with the TEB/PEB pages and the captured heap pages.
 **
 ** Seeds (fuzz/corpus/heap/) are real heaps cut out of fizzbuzz_wow64.dmp (see the README there).
-** Without libFuzzer, fuzz/replay.c replays the corpus (fuzz/corpus/heap) on every build.
+** Without libFuzzer, replay.c runs the corpus on every build; in that build HD_FUZZ_WRITE=FILE
+** keeps the synthetic dump of the (last) input for `heapdig check FILE`.
 */
 #include <stdint.h>
 #include <stdio.h>

@@ -468,8 +468,9 @@ typedef struct hd_area {
     uint64_t alloc_base;
     uint32_t alloc_protect, state, protect, type;   /* type 0: unknown (no MemoryInfoList) */
     hd_usage usage;
-    const char *detail;              /* WinDbg-style detail: "[User Shared Data]", "[ID: 0; Handle:
-                                        0x500000; 64-bit PEB]", "[~0; 1a2c; 32-bit]", a module path, "" */
+    const char *detail;              /* what it is, WinDbg-style (the CLI adds brackets): "User
+                                        Shared Data", "ID: 0; Handle: 0x500000; 64-bit PEB",
+                                        "~0; tid 0x1a2c; 32-bit", a module path, or "" */
     const hd_module *module;         /* Image: the module mapped here (NULL if not listed) */
     const hd_thread *thread;         /* Stack / TEB: the owning thread */
     uint64_t heap;                   /* Heap: the heap handle (0 when the walker gave none) */
@@ -483,10 +484,10 @@ HD_API const hd_area *hd_area_find(hd_dump *d, uint64_t va);   /* area containin
 
 /* For the heap walker: mark [base, base+size) as belonging to heap HEAP (a segment, a
 ** VirtualAlloc'd block, ...).  Every region overlapping a range, and every region of an allocation
-** that a range starts at, becomes Heap (unless Free, Image, PEB, TEB or Stack).  Ranges add up over
-** calls; where ranges overlap, the one with the lower base (then the larger) keeps the overlap.  detail may be
-** NULL ("Segment", "VirtualAlloc" ...; copied).  The map is rebuilt on next use: hd_area and
-** hd_addr_summary contents obtained before the call change. */
+** that a range starts at, becomes Heap (unless Free, Image, PEB, TEB or Stack).  Ranges add up
+** over calls; where ranges overlap, the one with the lower base (then the larger) keeps the
+** overlap.  detail may be NULL ("Segment", "VirtualAlloc" ...; copied).  The map is rebuilt on
+** next use: hd_area and hd_addr_summary contents obtained before the call change. */
 typedef struct hd_heap_range {
     uint64_t base, size;
     uint64_t heap;                   /* owning heap handle */
@@ -586,6 +587,8 @@ typedef struct hd_heap_segment {
     int readable;              /* 0 when the segment header is not captured */
     int ucr_list_complete;     /* 0 when the UCR list was cut (missing memory, broken link) */
     int found_by_scan;         /* 1 when SegmentList did not lead to it (list cut), the scan did */
+    int from_memory_info;      /* 1 when its header is not captured: extent and UCRs rebuilt from
+                                  the MemoryInfoList allocation */
 } hd_heap_segment;
 
 /* One reconciliation: the walk against the heap's own numbers or the MemoryInfoList. */
@@ -709,8 +712,14 @@ typedef struct hd_block {
     uint8_t hdr_segment_offset, hdr_unused_bytes;
     int segment;               /* index in heap->segments, -1 for VA blocks */
     uint64_t subsegment;       /* LFH: the _HEAP_SUBSEGMENT */
+    uint64_t dph_node;         /* page heap: the _DPH_HEAP_BLOCK node */
+    uint64_t dph_virtual_block;    /* page heap: pVirtualBlock (size = nVirtualBlockSize) */
     uint64_t va_entry, commit_size, reserve_size;   /* VA blocks */
-    int damaged;               /* the header was bad: the extent is a guess up to the resync */
+    int damaged;               /* the header is bad (checksum, size): 1 = its extent is a guess up to
+                                  where the walk resynchronised (not in the totals); 2 = its decoded
+                                  Size agrees with the next header's PreviousSize, so the decoded
+                                  fields are used and the block counts in the totals */
+    int incomplete;            /* some of the block's bytes are not captured in the dump */
     hd_stack_scheme stack_scheme;
     uint64_t stack_ref;
 } hd_block;
@@ -718,9 +727,10 @@ typedef struct hd_block {
 /* Non-zero return stops the walk (hd_heap_walk then returns HD_OK). */
 typedef int (*hd_block_cb)(void *user, const hd_block *b);
 
-/* Walk every block of heap H in address order per segment, then the VirtualAlloc'd blocks: one
-** pass, no allocation per block.  LFH blocks follow their UserBlocks container (kind internal).
-** HD_EUNSUPPORTED for heaps that are not NT heaps.  Damage becomes diagnostics (once per heap). */
+/* Walk every block of heap H in address order per segment, then the VirtualAlloc'd blocks, then
+** (page heaps) the page heap allocations: one pass, no allocation per block.  LFH blocks follow
+** their UserBlocks container (kind internal).  HD_EUNSUPPORTED unless H is an NT or page heap.
+** Damage becomes diagnostics (once per heap). */
 HD_API hd_err hd_heap_walk(hd_dump *d, const hd_heap *h, hd_block_cb cb, void *user);
 /* Only the VirtualAlloc'd blocks of H (the VirtualAllocdBlocks list; cheap: no segment walk). */
 HD_API hd_err hd_heap_walk_virtual(hd_dump *d, const hd_heap *h, hd_block_cb cb, void *user);

@@ -8,6 +8,10 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>   /* stat: say "directory" or "empty" rather than a bare errno */
+#ifndef S_ISDIR          /* MSVC */
+#  define S_ISDIR(m) (((m) & S_IFMT) == S_IFDIR)
+#endif
 #include "cli.h"
 
 /* ---- options ---------------------------------------------------------------------------- */
@@ -148,6 +152,7 @@ int parse_addr(const char *s, uint64_t *out)
 
 hd_dump *cli_open(const char *path)
 {
+    struct stat st;
     hd_dump *d = NULL;
     hd_err e = hd_open(path, NULL, &d);
     if (e == HD_OK && hd_stream_count(d) == 0) {
@@ -160,13 +165,19 @@ hd_dump *cli_open(const char *path)
     if (e == HD_OK) return d;
     switch (e) {
     case HD_EIO:
-        fprintf(stderr, "heapdig: %s: cannot open or map the file (%s)\n", path, strerror(errno ? errno : EIO));
+        if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+            fprintf(stderr, "heapdig: %s: is a directory, not a dump file\n", path);
+        else
+            fprintf(stderr, "heapdig: %s: cannot open or map the file (%s)\n", path, strerror(errno ? errno : EIO));
         break;
     case HD_EFORMAT:
         fprintf(stderr, "heapdig: %s: not a minidump (no MDMP signature or unknown version)\n", path);
         break;
     case HD_ETRUNC:
-        fprintf(stderr, "heapdig: %s: truncated: the file is too short to hold a minidump header\n", path);
+        if (stat(path, &st) == 0 && st.st_size == 0)
+            fprintf(stderr, "heapdig: %s: the file is empty (0 bytes): not a minidump\n", path);
+        else
+            fprintf(stderr, "heapdig: %s: truncated: the file is too short to hold a minidump header (32 bytes)\n", path);
         break;
     default:
         fprintf(stderr, "heapdig: %s: %s\n", path, hd_strerror(e));

@@ -3,10 +3,10 @@
 ** !address -summary print them (same section names, column names and units, so the numbers can be
 ** compared side by side).  The classification is the library's address map (hd_area_*).
 */
+#include <ctype.h>      /* tolower */
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include "cli.h"
 
 static const opt_spec specs[] = {
@@ -148,7 +148,8 @@ static void summary_text(hd_dump *d)
         for (u = 0; u < HD_USAGE_COUNT; u++)
             if (!strcmp(hd_usage_name((hd_usage)u), rows[i].name)) l = s->largest[u];
         if (!l) continue;
-        printf("%-25s %20s %17s (%11s)\n", rows[i].name, fmt_hexsize(a, l->base, ptr), fmt_hexsize(hx, l->size, ptr), fmt_size(sz, l->size));
+        /* aligned under the header: Base Address ends in column 52, Region Size in column 72 */
+        printf("%-33s %18s %19s (%11s)\n", rows[i].name, fmt_hexsize(a, l->base, ptr), fmt_hexsize(hx, l->size, ptr), fmt_size(sz, l->size));
     }
 }
 
@@ -224,12 +225,20 @@ static void summary_json(hd_dump *d)
 
 /* ---- the region list ------------------------------------------------------------------- */
 
+/* ASCII case-insensitive equality (strcasecmp is POSIX, not C11). */
+static int same_word(const char *a, const char *b)
+{
+    for (; *a && *b; a++, b++)
+        if (tolower((unsigned char)*a) != tolower((unsigned char)*b)) return 0;
+    return *a == *b;
+}
+
 static int usage_from_name(const char *s, hd_usage *u)
 {
     int i;
     for (i = 0; i < HD_USAGE_COUNT; i++)
-        if (!strcasecmp(s, hd_usage_name((hd_usage)i))) { *u = (hd_usage)i; return 0; }
-    if (!strcasecmp(s, "unknown")) { *u = HD_USAGE_UNKNOWN; return 0; }
+        if (same_word(s, hd_usage_name((hd_usage)i))) { *u = (hd_usage)i; return 0; }
+    if (same_word(s, "unknown")) { *u = HD_USAGE_UNKNOWN; return 0; }
     return -1;
 }
 

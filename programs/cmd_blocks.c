@@ -157,6 +157,16 @@ int cmd_blocks(int argc, char **argv)
     }
     c.fmt = r[O_JSON].present ? 1 : r[O_CSV].present ? 2 : 0;
     if (!(d = cli_open(pos[0]))) return EXIT_NOTHING;
+    n = hd_heap_count(d);
+    for (i = 0; i < n; i++) {
+        const hd_heap *h = hd_heap_at(d, i);
+        if ((h->kind == HD_HEAP_NT || h->kind == HD_HEAP_PAGE) && (!r[O_HEAP].present || h->address == only)) found_heap = 1;
+    }
+    if (!found_heap) {   /* nothing could be said: no output but the reason */
+        fprintf(stderr, "heapdig: %s: %s\n", pos[0], r[O_HEAP].present ? "no NT heap at that address" : "no NT heap to walk");
+        hd_close(d);
+        return EXIT_NOTHING;
+    }
     if (c.fmt == 1) {
         json_init(&j, stdout, 1);
         c.j = &j;
@@ -167,12 +177,10 @@ int cmd_blocks(int argc, char **argv)
     } else if (c.fmt == 2) {
         printf("heap,address,user_address,size,user_size,state,kind,damaged,va_entry,stack_scheme,stack_ref\n");
     }
-    n = hd_heap_count(d);
     for (i = 0; i < n; i++) {
         const hd_heap *h = hd_heap_at(d, i);
         if (r[O_HEAP].present && h->address != only) continue;
-        if (h->kind != HD_HEAP_NT) continue;
-        found_heap = 1;
+        if ((h->kind != HD_HEAP_NT && h->kind != HD_HEAP_PAGE)) continue;
         hd_heap_walk(d, h, on_block, &c);
     }
     if (c.fmt == 1) {
@@ -182,10 +190,6 @@ int cmd_blocks(int argc, char **argv)
         json_finish(&j);
     }
     rc = cli_finish(d, 0);
-    if (!found_heap) {
-        fprintf(stderr, "heapdig: %s: %s\n", pos[0], r[O_HEAP].present ? "no NT heap at that address" : "no NT heap to walk");
-        rc = EXIT_NOTHING;
-    }
     hd_close(d);
     return rc;
 }

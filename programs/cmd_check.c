@@ -24,7 +24,7 @@ static void text_heap(const hd_heap *h)
     size_t k;
     printf("heap %s (%u-bit, %s, %s, %s)\n", fmt_addr(a, h->address, h->ptr_size), h->ptr_size * 8, h->kind_name,
            h->layout[0] ? h->layout : "-", h->label);
-    if (h->kind != HD_HEAP_NT) {
+    if (h->kind != HD_HEAP_NT && h->kind != HD_HEAP_PAGE) {
         for (k = 0; k < h->problem_count; k++) printf("  problem: %s\n", h->problems[k]);
         return;
     }
@@ -48,7 +48,8 @@ static void json_heap(json *j, const hd_heap *h)
     json_kaddr(j, "address", h->address);
     json_kstr(j, "arch", h->ptr_size == 8 ? "x64" : "x86");
     json_kstr(j, "kind", h->kind_name);
-    json_kstr(j, "layout", h->layout);
+    json_key(j, "layout");
+    if (h->layout[0]) json_str(j, h->layout); else json_null(j);
     json_kbool(j, "partial", h->partial);
     json_key(j, "checks");
     json_begin_arr(j);
@@ -89,6 +90,14 @@ int cmd_check(int argc, char **argv)
     }
     if (!(d = cli_open(pos[0]))) return EXIT_NOTHING;
     n = hd_heap_count(d);
+    for (i = 0; i < n; i++)
+        if (!r[O_HEAP].present || hd_heap_at(d, i)->address == only) shown++;
+    if (!shown) {   /* nothing to check: no JSON, the reason on stderr */
+        fprintf(stderr, "heapdig: %s: %s\n", pos[0], r[O_HEAP].present ? "no such heap" : "no heap found");
+        hd_close(d);
+        return EXIT_NOTHING;
+    }
+    shown = 0;
     if (r[O_JSON].present) {
         json_init(&j, stdout, 1);
         json_begin_obj(&j);
@@ -100,7 +109,7 @@ int cmd_check(int argc, char **argv)
         const hd_heap *h = hd_heap_at(d, i);
         size_t k;
         if (r[O_HEAP].present && h->address != only) continue;
-        if (h->kind == HD_HEAP_NT) hd_heap_analyze(d, h);
+        if (h->kind == HD_HEAP_NT || h->kind == HD_HEAP_PAGE) hd_heap_analyze(d, h);
         for (k = 0; k < h->check_count; k++)
             if (!h->checks[k].ok && !h->checks[k].informative && !h->checks[k].incomplete) bad = 1;
         if (h->partial) bad = 1;

@@ -254,7 +254,7 @@ int cmd_heap(int argc, char **argv)
         hd_close(d);
         return EXIT_NOTHING;
     }
-    if (h->kind != HD_HEAP_NT) {
+    if (h->kind != HD_HEAP_NT && h->kind != HD_HEAP_PAGE) {
         size_t k;
         fprintf(stderr, "heapdig: %s: 0x%" PRIx64 " is %s (%s), not an NT heap that can be walked\n", pos[0], addr, h->kind_name, h->label);
         for (k = 0; k < h->problem_count; k++) fprintf(stderr, "    %s\n", h->problems[k]);

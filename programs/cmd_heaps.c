@@ -120,7 +120,7 @@ static void print_text(hd_dump *d, int explain)
         printf("%s  %u-bit  %-10s %-12s %s; found by %s%s%s\n", fmt_addr_pad(a, h->address, h->ptr_size), h->ptr_size * 8,
                h->kind_name, h->layout[0] ? h->layout : "-", h->label, h->found_by_text,
                h->kind == HD_HEAP_NT ? "" : "", h->partial ? "; PARTIAL" : "");
-        if (h->kind != HD_HEAP_NT) {
+        if (h->kind != HD_HEAP_NT && h->kind != HD_HEAP_PAGE) {
             size_t k;
             for (k = 0; k < h->problem_count && k < 8; k++) printf("    %s\n", h->problems[k]);
         }
@@ -148,7 +148,8 @@ static void print_json(hd_dump *d)
         json_kaddr(&j, "address", h->address);
         json_kstr(&j, "arch", h->ptr_size == 8 ? "x64" : "x86");
         json_kstr(&j, "kind", h->kind_name);
-        json_kstr(&j, "layout", h->layout);
+        json_key(&j, "layout");
+        if (h->layout[0]) json_str(&j, h->layout); else json_null(&j);
         json_kstr(&j, "found_by", h->found_by_text);
         json_kstr(&j, "label", h->label);
         json_kbool(&j, "owned", h->owned);
@@ -190,17 +191,20 @@ int cmd_heaps(int argc, char **argv)
     if (npos != 1) { opts_usage(stderr, "heaps", "[--json] [--explain] DUMP", specs); return EXIT_NOTHING; }
     if (!(d = cli_open(pos[0]))) return EXIT_NOTHING;
     n = hd_heap_count(d);
+    if (n == 0) {   /* nothing could be said: no JSON (docs/json.md), the reason on stderr */
+        cli_finish(d, 0);
+        fprintf(stderr, "heapdig: %s: no heap found (see 'heapdig info')\n", pos[0]);
+        hd_close(d);
+        return EXIT_NOTHING;
+    }
     for (i = 0; i < n; i++) {
         const hd_heap *h = hd_heap_at(d, i);
-        if (h->kind == HD_HEAP_NT) hd_heap_analyze(d, h);
+        if (h->kind == HD_HEAP_NT || h->kind == HD_HEAP_PAGE) hd_heap_analyze(d, h);
         if (h->kind != HD_HEAP_UNREADABLE && h->kind != HD_HEAP_NOT_A_HEAP) readable++;
     }
     if (r[O_JSON].present) print_json(d); else print_text(d, r[O_EXPLAIN].present);
     rc = cli_finish(d, 0);
-    if (n == 0) {
-        if (!r[O_JSON].present) fprintf(stderr, "heapdig: %s: no heap found (see 'heapdig info')\n", pos[0]);
-        rc = EXIT_NOTHING;
-    } else if (!readable && rc == EXIT_ANSWER) {
+    if (!readable && rc == EXIT_ANSWER) {
         rc = EXIT_PARTIAL;
     }
     hd_close(d);

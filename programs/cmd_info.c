@@ -3,9 +3,9 @@
 ** WoW64, pid, what the dump flags captured and so what heap analysis is possible, threads,
 ** modules, the heaps each PEB lists and how much of their memory is in the dump, NtGlobalFlag.
 */
+#include <ctype.h>      /* tolower */
 #include <inttypes.h>
 #include <string.h>
-#include <strings.h>   /* strcasecmp */
 #include "cli.h"
 
 static const opt_spec specs[] = {
@@ -138,7 +138,13 @@ static const char *exception_name(uint32_t code)
     }
 }
 
-static int is_ntdll(const char *name) { return !strcasecmp(name, "ntdll.dll"); }
+static int is_ntdll(const char *name)
+{
+    const char *w = "ntdll.dll";
+    for (; *name && *w; name++, w++)
+        if (tolower((unsigned char)*name) != *w) return 0;
+    return *name == *w;
+}
 
 static unsigned ptr_size_of(const hd_dump *d)
 {
@@ -247,6 +253,18 @@ static void print_json(hd_dump *d)
     }
     json_end_arr(&j);
     json_ku64(&j, "unloaded_modules", hd_unloaded_module_count(d));
+    json_key(&j, "unloaded_module_list");
+    json_begin_arr(&j);
+    for (i = 0; i < hd_unloaded_module_count(d); i++) {
+        const hd_module *mo = hd_unloaded_module_at(d, i);
+        json_begin_obj(&j);
+        json_kstr(&j, "name", mo->name);
+        json_kaddr(&j, "base", mo->base);
+        json_ku64(&j, "size", mo->size);
+        json_kstr(&j, "path", mo->path);
+        json_end_obj(&j);
+    }
+    json_end_arr(&j);
     json_ku64(&j, "handles", hd_handle_count(d));
     json_key(&j, "pebs");
     json_begin_arr(&j);

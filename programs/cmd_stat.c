@@ -108,9 +108,19 @@ int cmd_stat(int argc, char **argv)
     }
     if (!(d = cli_open(pos[0]))) return EXIT_NOTHING;
     n = hd_heap_count(d);
+    for (i = 0; i < n; i++) {
+        const hd_heap *h = hd_heap_at(d, i);
+        if ((h->kind == HD_HEAP_NT || h->kind == HD_HEAP_PAGE) && (!r[O_HEAP].present || h->address == only)) walked++;
+    }
+    if (!walked) {   /* nothing could be said: no output but the reason */
+        fprintf(stderr, "heapdig: %s: %s\n", pos[0], r[O_HEAP].present ? "no NT heap at that address" : "no NT heap to walk");
+        hd_close(d);
+        return EXIT_NOTHING;
+    }
+    walked = 0;
     for (i = 0; i < n && !t.oom; i++) {
         const hd_heap *h = hd_heap_at(d, i);
-        if (h->kind != HD_HEAP_NT || (r[O_HEAP].present && h->address != only)) continue;
+        if ((h->kind != HD_HEAP_NT && h->kind != HD_HEAP_PAGE) || (r[O_HEAP].present && h->address != only)) continue;
         hd_heap_walk(d, h, on_block, &t);
         walked++;
     }
@@ -158,10 +168,6 @@ int cmd_stat(int argc, char **argv)
     }
     free(t.g);
     rc = cli_finish(d, 0);
-    if (!walked) {
-        fprintf(stderr, "heapdig: %s: %s\n", pos[0], r[O_HEAP].present ? "no NT heap at that address" : "no NT heap to walk");
-        rc = EXIT_NOTHING;
-    }
     hd_close(d);
     return rc;
 }

@@ -26,6 +26,22 @@ static int on_va(void *user, const hd_block *b)
     return 0;
 }
 
+/* page heap allocations: each its own virtual block (user data against a guard page) */
+static int on_dph(void *user, const hd_block *b)
+{
+    collect *c = user;
+    hd_heap_range *r;
+    if (!b->dph_virtual_block || !b->size) return 0;
+    r = vec_push(c->v);
+    if (!r) return 1;
+    r->base = b->dph_virtual_block;
+    r->size = b->size;
+    r->heap = c->h->address;
+    r->ptr_size = c->h->ptr_size;
+    r->detail = "Page heap";
+    return 0;
+}
+
 hd_err hd_addrmap_mark_heaps(hd_dump *d)
 {
     vec v;
@@ -54,7 +70,8 @@ hd_err hd_addrmap_mark_heaps(hd_dump *d)
         }
         c.v = &v;
         c.h = h;
-        if (h->kind == HD_HEAP_NT) hd_heap_walk_virtual(d, h, on_va, &c);
+        hd_heap_walk_virtual(d, h, on_va, &c);
+        if (h->kind == HD_HEAP_PAGE) hd_heap_walk(d, h, on_dph, &c);
     }
     if (v.len) e = hd_addrmap_mark_heap(d, v.data, v.len);
 out:

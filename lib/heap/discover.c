@@ -153,10 +153,89 @@ static int has_sig(const hd_dump *d, uint64_t a, unsigned ptr, uint32_t *sig)
            (*sig == HL_SEGMENT_SIGNATURE || *sig == HL_SEGHEAP_SIGNATURE);
 }
 
+typedef struct extent { uint64_t start, end; } extent;
+
+static int cmp_extent(const void *a, const void *b)
+{
+    const extent *x = a, *y = b;
+    return x->start < y->start ? -1 : x->start > y->start;
+}
+
+/* End of the known heap extent containing VA (sorted, disjoint), or 0. */
+static uint64_t inside(const extent *e, size_t n, uint64_t va)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (e[mid].start <= va) lo = mid + 1; else hi = mid;
+    }
+    return lo > 0 && va < e[lo - 1].end ? e[lo - 1].end : 0;
+}
+
+typedef struct va_collect { vec *v; const hl_common *c; hd_dump *d; } va_collect;
+static int on_va_extent(void *user, uint64_t link, int backward)
+{
+    va_collect *x = user;
+    uint64_t reserve = 0;
+    extent *e;
+    (void)backward;
+    as_ptr(x->d, link - x->c->va_entry + x->c->va_reserve_size, x->c->ptr, &reserve);
+    hh_drop(x->d, link);
+    if (!reserve || !(e = vec_push(x->v))) return 0;
+    e->start = link - x->c->va_entry;
+    e->end = e->start + reserve < e->start ? UINT64_MAX : e->start + reserve;
+    return 0;
+}
+
+/* The memory the heaps known so far cover (segments, VirtualAlloc'd blocks): no other heap can
+** start inside it, so the scan skips it (and does not fault its pages in). */
+static void known_extents(hd_dump *d, struct hd_heapset *s, vec *v)
+{
+    size_t i, k;
+    for (i = 0; i < s->heaps.len; i++) {
+        hh_heap *h = *VEC_AT(&s->heaps, hh_heap *, i);
+        va_collect x;
+        if (h->pub.kind != HD_HEAP_NT && h->pub.kind != HD_HEAP_PAGE) continue;
+        for (k = 0; k < h->pub.segment_count; k++) {
+            const hd_heap_segment *sg = &h->pub.segments[k];
+            extent *e;
+            if (!sg->readable || !(e = vec_push(v))) continue;
+            e->start = sg->address;
+            e->end = sg->last_valid_entry;
+        }
+        x.v = v;
+        x.c = h->c;
+        x.d = d;
+        /* quietly: the walk reports list damage, in order */
+        {
+            size_t nd = d->diags.items.len;
+            uint64_t dropped = d->diags.dropped;
+            size_t np = h->problems.len;
+            hh_list_walk(d, NULL, h, h->pub.virtual_alloc_list, "VirtualAllocdBlocks", h->c->va_entry, NULL, on_va_extent, &x);
+            d->diags.items.len = nd;
+            d->diags.dropped = dropped;
+            h->problems.len = np;
+            h->pub.problem_count = np;
+        }
+    }
+    hd_sort(v->data, v->len, sizeof(extent), cmp_extent);
+    /* merge overlaps so that a binary search finds the one extent holding an address */
+    for (i = k = 0; i < v->len; i++) {
+        extent *x = VEC_AT(v, extent, i), *last = k ? VEC_AT(v, extent, k - 1) : NULL;
+        if (last && x->start <= last->end) {
+            if (x->end > last->end) last->end = x->end;
+        } else {
+            *VEC_AT(v, extent, k++) = *x;
+        }
+    }
+    v->len = k;
+}
+
 static void scan(hd_dump *d, struct hd_heapset *s, const hd_process *p)
 {
     unsigned ptrs[2], np = 0, k;
     size_t i, hits = 0;
+    vec known;
     if (d->sys.arch == HD_ARCH_X64) {
         ptrs[np++] = 8;
         if (p->wow64) ptrs[np++] = 4;
@@ -165,24 +244,38 @@ static void scan(hd_dump *d, struct hd_heapset *s, const hd_process *p)
     } else {
         return;
     }
+    vec_init(&known, sizeof(extent));
+    known_extents(d, s, &known);
     for (i = 0; i < d->ranges.len; i++) {
         const hd_range *r = VEC_AT(&d->ranges, hd_range, i);
         uint64_t a = (r->base + 0xFFFF) & ~(uint64_t)0xFFFF, end = r->base + r->size;
-        for (; a < end && a >= r->base; a += 0x10000) {
+        while (a < end && a >= r->base) {
             const hd_region *g;
-            if (d->has_meminfo && (g = hd_region_find(d, a)) && g->type == HD_MEM_IMAGE) continue;
-            for (k = 0; k < np; k++) {
-                uint32_t sig;
-                int isnew;
-                if (!has_sig(d, a, ptrs[k], &sig)) continue;
-                if (++hits > d->lim.max_heaps) {
-                    HD_DIAG(d, HD_SEV_WARN, HD_ELIMIT, "heap", a, "signature scan: more than %u hits, the rest ignored (limit)", d->lim.max_heaps);
-                    return;
-                }
-                add(d, s, a, ptrs[k], view_of_ptr(p, ptrs[k]), HD_FOUND_SCAN, -1, &isnew);
+            uint64_t skip = inside(known.data, known.len, a);
+            if (skip) {
+                uint64_t nx = (skip + 0xFFFF) & ~(uint64_t)0xFFFF;
+                if (nx <= a) break;
+                a = nx;
+                continue;
             }
+            if (!(d->has_meminfo && (g = hd_region_find(d, a)) && g->type == HD_MEM_IMAGE)) {
+                for (k = 0; k < np; k++) {
+                    uint32_t sig;
+                    int isnew;
+                    if (!has_sig(d, a, ptrs[k], &sig)) continue;
+                    if (++hits > d->lim.max_heaps) {
+                        HD_DIAG(d, HD_SEV_WARN, HD_ELIMIT, "heap", a, "signature scan: more than %u hits, the rest ignored (limit)", d->lim.max_heaps);
+                        vec_free(&known);
+                        return;
+                    }
+                    add(d, s, a, ptrs[k], view_of_ptr(p, ptrs[k]), HD_FOUND_SCAN, -1, &isnew);
+                }
+                hh_drop(d, a);   /* one probe: do not keep the pages fault-around mapped */
+            }
+            a += 0x10000;
         }
     }
+    vec_free(&known);
 }
 
 /* Classify every candidate not classified yet. */
@@ -346,6 +439,12 @@ static void build(hd_dump *d, struct hd_heapset *s)
             break;
         }
     }
+    /* the heaps named so far, with their segments: the scan skips their memory */
+    classify_new(d, s, 0, build);
+    for (i = 0; i < s->heaps.len; i++) {
+        hh_heap *h = *VEC_AT(&s->heaps, hh_heap *, i);
+        if ((h->pub.kind == HD_HEAP_NT || h->pub.kind == HD_HEAP_PAGE) && !h->segments_read) hh_read_segments(d, h);
+    }
     /* 3. the scan */
     scan(d, s, p);
     classify_new(d, s, 0, build);
@@ -367,7 +466,7 @@ static void build(hd_dump *d, struct hd_heapset *s)
     /* NT heaps: their segments; then segments the scan found that a cut SegmentList lost */
     for (i = 0; i < s->heaps.len; i++) {
         hh_heap *h = *VEC_AT(&s->heaps, hh_heap *, i);
-        if (h->pub.kind == HD_HEAP_NT || h->pub.kind == HD_HEAP_PAGE) hh_read_segments(d, h);
+        if ((h->pub.kind == HD_HEAP_NT || h->pub.kind == HD_HEAP_PAGE) && !h->segments_read) hh_read_segments(d, h);
     }
     for (i = 0; i < s->heaps.len; i++) {
         hh_heap *h = *VEC_AT(&s->heaps, hh_heap *, i), *owner;

@@ -294,14 +294,14 @@ static hh_heap *heap_containing(hd_dump *d, uint64_t va, unsigned ptr)
     if (!s) return NULL;
     for (i = 0; i < s->heaps.len; i++) {
         hh_heap *h = *VEC_AT(&s->heaps, hh_heap *, i);
-        if (h->pub.kind != HD_HEAP_NT || (ptr && h->pub.ptr_size != ptr)) continue;
+        if ((h->pub.kind != HD_HEAP_NT && h->pub.kind != HD_HEAP_PAGE) || (ptr && h->pub.ptr_size != ptr)) continue;
         if (va >= h->pub.address && va < h->pub.address + h->lay->sizeof_heap) return h;
         for (k = 0; k < h->pub.segment_count; k++)
             if (va >= h->pub.segments[k].address && va < h->pub.segments[k].last_valid_entry) return h;
     }
     for (i = 0; i < s->heaps.len; i++) {
         hh_heap *h = *VEC_AT(&s->heaps, hh_heap *, i);
-        if (h->pub.kind != HD_HEAP_NT || (ptr && h->pub.ptr_size != ptr)) continue;
+        if ((h->pub.kind != HD_HEAP_NT && h->pub.kind != HD_HEAP_PAGE) || (ptr && h->pub.ptr_size != ptr)) continue;
         if (in_va_block(d, h, va)) return h;
     }
     return NULL;
@@ -315,7 +315,7 @@ static hh_heap *any_heap(hd_dump *d, unsigned ptr)
     if (!s) return NULL;
     for (i = 0; i < s->heaps.len; i++) {
         hh_heap *h = *VEC_AT(&s->heaps, hh_heap *, i);
-        if (h->pub.kind == HD_HEAP_NT && h->pub.ptr_size == ptr) return h;
+        if ((h->pub.kind == HD_HEAP_NT || h->pub.kind == HD_HEAP_PAGE) && h->pub.ptr_size == ptr) return h;
     }
     return NULL;
 }

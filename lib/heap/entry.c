@@ -60,8 +60,15 @@ int hh_read_entry(const hd_dump *d, const hh_heap *h, uint64_t va, hh_entry *e)
     return 1;
 }
 
-int hh_user_extent(const hd_dump *d, const hh_heap *h, uint64_t hdr, uint64_t units,
-                   const hh_entry *e, hd_block *b, const char **why)
+/* LEN bytes at HDR + OFF: from the caller's span when it covers them, else through hd_view. */
+static const uint8_t *at(const hd_dump *d, uint64_t hdr, const uint8_t *span, uint64_t avail, uint64_t off, size_t len)
+{
+    if (span && off + len <= avail) return span + off;
+    return hd_view(d, hdr + off, len);
+}
+
+int hh_user_extent(const hd_dump *d, const hh_heap *h, uint64_t hdr, uint64_t units, const hh_entry *e, hd_block *b,
+                   const char **why, const uint8_t *span, uint64_t avail)
 {
     const hl_common *c = h->c;
     uint64_t bytes = units * c->gran, unused = 0, ext;
@@ -74,8 +81,8 @@ int hh_user_extent(const hd_dump *d, const hh_heap *h, uint64_t hdr, uint64_t un
     if (ub & 0x40) {
         /* +ust prefix (§7.2): header, record pointer, extended header, user data */
         unsigned pre = ub & 0x3F;
-        ext = hdr + (uint64_t)pre * c->gran;
-        p = hd_view(d, ext + c->entry_body, 8);
+        ext = (uint64_t)pre * c->gran;
+        p = at(d, hdr, span, avail, ext + c->entry_body, 8);
         if (!p) {
             *why = "the +ust extended header is not captured";
             b->user_size = 0;
@@ -87,10 +94,10 @@ int hh_user_extent(const hd_dump *d, const hh_heap *h, uint64_t hdr, uint64_t un
             return -1;
         }
         unused = rd_le16(p + 4);
-        b->user_address = ext + c->gran;
-        {
-            uint64_t rec;
-            if (as_ptr(d, hdr + c->gran, c->ptr, &rec) == HD_OK && rec) {
+        b->user_address = hdr + ext + c->gran;
+        if ((p = at(d, hdr, span, avail, c->gran, c->ptr)) != NULL) {
+            uint64_t rec = rd_ptr(p, c->ptr);
+            if (rec) {
                 b->stack_scheme = HD_STACK_UST_RECORD;
                 b->stack_ref = rec;
             }
@@ -98,19 +105,19 @@ int hh_user_extent(const hd_dump *d, const hh_heap *h, uint64_t hdr, uint64_t un
     } else if ((ub & 0x3F) == 0x3F) {
         /* the count did not fit in 6 bits: stored after the block (§3.5) */
         if (c->ptr == 8) {
-            if (as_u64(d, hdr + bytes, &unused) != HD_OK) {
+            if (!(p = at(d, hdr, span, avail, bytes, 8))) {
                 *why = "the unused-bytes count stored after the block is not captured";
                 b->user_size = 0;
                 return -1;
             }
+            unused = rd_le64(p);
         } else {
-            uint32_t u32;
-            if (bytes < 4 || as_u32(d, hdr + bytes - 4, &u32) != HD_OK) {
+            if (bytes < 4 || !(p = at(d, hdr, span, avail, bytes - 4, 4))) {
                 *why = "the unused-bytes count stored in the block is not captured";
                 b->user_size = 0;
                 return -1;
             }
-            unused = u32;
+            unused = rd_le32(p);
         }
     } else {
         unused = ub & 0x3F;
@@ -123,10 +130,9 @@ int hh_user_extent(const hd_dump *d, const hh_heap *h, uint64_t hdr, uint64_t un
     b->user_size = bytes - unused;
     if (!(ub & 0x40) && (e->flags & HL_ENTRY_EXTRA_PRESENT) && bytes >= c->gran) {
         /* classic stack trace index in the _HEAP_ENTRY_EXTRA of the last granule (§3.6) */
-        uint16_t idx;
-        if (as_u16(d, hdr + bytes - c->gran + c->extra_bt_index, &idx) == HD_OK && idx) {
+        if ((p = at(d, hdr, span, avail, bytes - c->gran + c->extra_bt_index, 2)) != NULL && rd_le16(p)) {
             b->stack_scheme = HD_STACK_TRACE_INDEX;
-            b->stack_ref = idx;
+            b->stack_ref = rd_le16(p);
         }
     }
     return 0;

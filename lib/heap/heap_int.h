@@ -29,6 +29,7 @@ typedef struct hh_heap {
     uint64_t blocks_index;
     uint64_t segment_of;           /* a scanned candidate that is a segment of this heap */
     int seglist_complete;          /* SegmentList closed on its head */
+    int segments_read;
     vec segments;                  /* hd_heap_segment */
     vec ucrs;                      /* hd_heap_ucr of every segment; segments point into it */
     vec ucr_first;                 /* size_t per segment: its first UCR in ucrs */
@@ -91,9 +92,28 @@ HD_API_INTERNAL int hh_read_entry(const hd_dump *d, const hh_heap *h, uint64_t v
 
 /* User pointer, user size and stack reference of a busy block whose header is at HDR with
 ** UNITS granules (§3.5, §7.3).  Returns 0 when consistent, else a static reason string is put in
-** *why and the block is best-effort. */
+** *why and the block is best-effort.  SPAN (may be NULL) points at HDR with AVAIL bytes captured
+** from there, to spare the lookups. */
 HD_API_INTERNAL int hh_user_extent(const hd_dump *d, const hh_heap *h, uint64_t hdr, uint64_t units,
-                                   const hh_entry *e, hd_block *b, const char **why);
+                                   const hh_entry *e, hd_block *b, const char **why, const uint8_t *span, uint64_t avail);
+
+/* After a random read: drop the 64 KB window the kernel's fault-around mapped with it, so that
+** checks visiting the whole heap out of order keep RSS flat (as_seq.c). */
+static inline void hh_drop(const hd_dump *d, uint64_t va) { as_release(d, va & ~(uint64_t)0xFFFF, 0x10000); }
+
+/* An order-independent fingerprint of a set of 64-bit values (sum and a mixed sum). */
+typedef struct hh_fp { uint64_t n, sum, mix; } hh_fp;
+static inline uint64_t hh_mix64(uint64_t x)
+{
+    x ^= x >> 33;
+    x *= 0xff51afd7ed558ccdULL;
+    x ^= x >> 33;
+    x *= 0xc4ceb9fe1a85ec53ULL;
+    x ^= x >> 33;
+    return x;
+}
+static inline void hh_fp_add(hh_fp *f, uint64_t v) { f->n++; f->sum += v; f->mix += hh_mix64(v); }
+static inline int hh_fp_eq(const hh_fp *a, const hh_fp *b) { return a->sum == b->sum && a->mix == b->mix; }
 
 /* ---- the walk (walk.c, lfh.c) ------------------------------------------------------------ */
 typedef struct hh_walk {
@@ -110,9 +130,14 @@ typedef struct hh_walk {
     hd_lfh_bucket *bk;             /* 256 slots by SizeIndex while analysing, else NULL */
     uint64_t lfh_depth_total;
     uint64_t ucr_found_bytes;      /* UCRs learned from descriptor blocks, not from the list */
+    /* free blocks seen by the walk: their links, Flinks and Blinks (free-list fingerprint) */
+    hh_fp fl_links, fl_flinks, fl_blinks;
+    int fl_unreadable;
+    hh_fp lfh_pairs;               /* (subsegment, UserBlocks) of every container walked */
     int partial;
     int incomplete;                /* memory or a list missing: the totals are lower bounds */
     int freelist_incomplete;
+    uint64_t gap_until;            /* a missing-memory gap reported up to here */
     int va_incomplete;
     unsigned zones_incomplete;     /* HH_CHECK_INCOMPLETE when a zone was not captured */
 } hh_walk;
@@ -132,6 +157,9 @@ HD_API_INTERNAL void hh_lfh_setup(hd_dump *d, hh_heap *h);
 /* Walk the LFH zones: count active subsegments and the sum of their UserBlocks addresses. */
 HD_API_INTERNAL void hh_lfh_zones(hh_walk *w, uint64_t *count, uint64_t *sum);
 
+/* dph.c: the busy allocations of a page heap (§8), after its small _HEAP's own blocks. */
+HD_API_INTERNAL void hh_dph_walk(hh_walk *w);
+
 /* check.c: the reconciliation after a complete analysing walk. */
 HD_API_INTERNAL void hh_reconcile(hh_walk *w);
 #define HH_CHECK_INFORMATIVE 1   /* need not match on this layout */
@@ -140,6 +168,19 @@ HD_API_INTERNAL void hh_add_check(hh_heap *h, const char *name, uint64_t expecte
                                   unsigned how);
 
 /* ---- bounded list walking ----------------------------------------------------------------- */
+/* list.c: walk the LIST_ENTRY list at HEAD (see the file comment): FN gets each entry's link
+** address (backward = 1 for entries recovered from the tail after a cut); non-zero stops.
+** LINK_OFFSET is where the link sits in its structure, so that an entry missing from the dump is
+** reported at the structure's first byte; *missing (may be NULL) receives that link.  W may be
+** NULL (discovery): problems then become diagnostics and heap problems directly. */
+#define HH_LIST_CUT 1u          /* the forward walk did not get back to the head */
+#define HH_LIST_BROKEN 2u       /* a link is bad (damage), not just missing memory */
+#define HH_LIST_RECOVERED 4u    /* entries after the cut were reached from the tail */
+#define HH_LIST_STOPPED 8u      /* FN asked to stop */
+HD_API_INTERNAL unsigned hh_list_walk(hd_dump *d, hh_walk *w, hh_heap *h, uint64_t head, const char *what,
+                                      unsigned link_offset, uint64_t *missing,
+                                      int (*fn)(void *user, uint64_t link, int backward), void *user);
+
 /* Brent's cycle detection in O(1) memory, plus the max_list bound. */
 typedef struct hh_cycle {
     uint64_t tortoise, lam, power, total, limit;

@@ -102,7 +102,24 @@ typedef struct hl_heap {
     uint32_t min_build;        /* first build the layout applies to (orders candidates only) */
 } hl_heap;
 
+/* Page heap (§8): _DPH_HEAP_ROOT, its BusyNodesTable (RTL_AVL_TABLE), _DPH_HEAP_BLOCK nodes and
+** the _DPH_BLOCK_INFORMATION before each user pointer.  Same Win7 -> Win10 2004 per the reference. */
+typedef struct hl_dph {
+    uint16_t root_offset;          /* root = handle + 0x1000 (§8.1) */
+    /* _DPH_HEAP_ROOT (§8.2) */
+    uint16_t r_signature, r_heap_flags, r_busy_table, r_busy_allocations, r_busy_bytes_committed,
+             r_next_heap, r_normal_heap, sizeof_root;
+    /* RTL_AVL_TABLE / RTL_BALANCED_LINKS (§8.2) */
+    uint16_t avl_right_child, avl_elements, bl_parent, bl_left, bl_right;
+    /* _DPH_HEAP_BLOCK (§8.3): TableLinks at +0 */
+    uint16_t n_user_allocation, n_virtual_block, n_virtual_block_size, n_virtual_access_size,
+             n_user_requested_size, n_user_actual_size, n_stack_trace, sizeof_node;
+    /* _DPH_BLOCK_INFORMATION (§8.4) */
+    uint16_t bi_start_stamp, bi_heap, bi_requested_size, bi_actual_size, bi_stack_trace, bi_end_stamp, sizeof_block_info;
+} hl_dph;
+
 HD_API_INTERNAL extern const hl_common hl_common_x86, hl_common_x64;
+HD_API_INTERNAL extern const hl_dph hl_dph_x86, hl_dph_x64;
 HD_API_INTERNAL extern const hl_lfh hl_lfh_win7_x86, hl_lfh_win7_x64, hl_lfh_win8_x86, hl_lfh_win8_x64;
 HD_API_INTERNAL extern const hl_heap hl_win7_x86, hl_win7_x64, hl_win8_x86, hl_win8_x64;
 HD_API_INTERNAL extern const hl_heap hl_1607_x86, hl_1607_x64, hl_1809_x86, hl_1809_x64;
@@ -118,6 +135,11 @@ HD_API_INTERNAL extern const hl_heap *const hl_layouts_x64[];
 #define HL_SEGHEAP_SIGNATURE   0xDDEEDDEEu
 #define HL_DPH_SIGNATURE       0xFFEEDDCCu
 #define HL_USERBLOCKS_SIGNATURE 0xF0E0D0C0u
+/* _DPH_BLOCK_INFORMATION stamps (§8.4) */
+#define HL_DPH_FULL_BUSY_START 0xABCDBBBBu
+#define HL_DPH_FULL_BUSY_END   0xDCBABBBBu
+#define HL_DPH_LIGHT_BUSY_START 0xABCDAAAAu
+#define HL_DPH_LIGHT_BUSY_END  0xDCBAAAAAu
 #define HL_ENCODE_FLAG_MASK    0x00100000u
 
 /* _HEAP_ENTRY.Flags (§3.1) */

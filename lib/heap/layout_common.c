@@ -80,5 +80,29 @@ const hl_common hl_common_x64 = {
     .peb_process_heaps = 0xF0, .peb_os_major = 0x118, .peb_os_minor = 0x11C, .peb_os_build = 0x120,
 };
 
+/* §8.1 - §8.4, x86 columns */
+const hl_dph hl_dph_x86 = {
+    .root_offset = 0x1000,
+    .r_signature = 0x00, .r_heap_flags = 0x04, .r_busy_table = 0x20, .r_busy_allocations = 0x5C,
+    .r_busy_bytes_committed = 0x60, .r_next_heap = 0xA4, .r_normal_heap = 0xB4, .sizeof_root = 0xC0,
+    .avl_right_child = 0x08, .avl_elements = 0x18, .bl_parent = 0x00, .bl_left = 0x04, .bl_right = 0x08,
+    .n_user_allocation = 0x10, .n_virtual_block = 0x14, .n_virtual_block_size = 0x18, .n_virtual_access_size = 0x1C,
+    .n_user_requested_size = 0x20, .n_user_actual_size = 0x24, .n_stack_trace = 0x30, .sizeof_node = 0x40,
+    .bi_start_stamp = 0x00, .bi_heap = 0x04, .bi_requested_size = 0x08, .bi_actual_size = 0x0C, .bi_stack_trace = 0x18,
+    .bi_end_stamp = 0x1C, .sizeof_block_info = 0x20,
+};
+
+/* §8.1 - §8.4, x64 columns */
+const hl_dph hl_dph_x64 = {
+    .root_offset = 0x1000,
+    .r_signature = 0x00, .r_heap_flags = 0x04, .r_busy_table = 0x38, .r_busy_allocations = 0xA8,
+    .r_busy_bytes_committed = 0xB0, .r_next_heap = 0x138, .r_normal_heap = 0x150, .sizeof_root = 0x168,
+    .avl_right_child = 0x10, .avl_elements = 0x2C, .bl_parent = 0x00, .bl_left = 0x08, .bl_right = 0x10,
+    .n_user_allocation = 0x20, .n_virtual_block = 0x28, .n_virtual_block_size = 0x30, .n_virtual_access_size = 0x38,
+    .n_user_requested_size = 0x40, .n_user_actual_size = 0x48, .n_stack_trace = 0x60, .sizeof_node = 0x80,
+    .bi_start_stamp = 0x00, .bi_heap = 0x08, .bi_requested_size = 0x10, .bi_actual_size = 0x18, .bi_stack_trace = 0x30,
+    .bi_end_stamp = 0x3C, .sizeof_block_info = 0x40,
+};
+
 const hl_heap *const hl_layouts_x86[] = {&hl_win7_x86, &hl_win8_x86, &hl_1607_x86, &hl_1809_x86, NULL};
 const hl_heap *const hl_layouts_x64[] = {&hl_win7_x64, &hl_win8_x64, &hl_1607_x64, &hl_1809_x64, NULL};

@@ -89,6 +89,14 @@ static const uint8_t *lfh_body(const hd_dump *d, const hh_heap *h, uint64_t H)
     return hd_view(d, H + h->c->entry_body, 8);
 }
 
+/* The same through a span of the UserBlocks (SPAN at UB, AVAIL bytes) when it covers H. */
+static const uint8_t *lfh_body_in(const hd_dump *d, const hh_heap *h, uint64_t ub, const uint8_t *span, uint64_t avail, uint64_t H)
+{
+    uint64_t off = H - ub + h->c->entry_body;
+    if (span && H >= ub && off + 8 <= avail) return span + off;
+    return lfh_body(d, h, H);
+}
+
 /* Win8+: does FIRST (offset from UB) lay the blocks out?  All 0x80 markers, one constant. */
 static int try_first(const hd_dump *d, const hh_heap *h, uint64_t ub, uint64_t first, const ss_info *ss,
                      int full, uint32_t *k_out)
@@ -151,6 +159,8 @@ int hh_lfh_container(hh_walk *w, hd_block *container, uint64_t ub, uint64_t len)
     ss_info ss;
     uint32_t k = 0;
     int have_k = 0;
+    const uint8_t *span;
+    uint64_t avail = 0;
     if (as_ptr(d, ub + L->ud_subsegment, ptr, &s) != HD_OK || !s || !read_ss(d, h, s, &ss)) {
         hh_damage(w, HD_SEV_WARN, HD_EUNMAPPED, ub, "LFH UserBlocks 0x%llx: subsegment 0x%llx not captured; its blocks are not listed",
                   (unsigned long long)ub, (unsigned long long)s);
@@ -210,14 +220,19 @@ int hh_lfh_container(hh_walk *w, hd_block *container, uint64_t ub, uint64_t len)
         first = off;
         have_k = ss.block_count > 1 || h->lfh_key_state == 1;
     }
-    /* the container, then its blocks */
+    /* the container, then its blocks (read through one span of the UserBlocks) */
+    span = as_span(d, ub, &avail);
     container->kind = HD_BLOCK_INTERNAL;
     hh_emit(w, container);
     w->lfh_containers++;
     w->lfh_container_sum += ub;
+    hh_fp_add(&w->lfh_pairs, s ^ (ub << 1 | ub >> 63));
     for (i = 0; i < ss.block_count && !w->stop; i++) {
         uint64_t H = ub + first + i * stride;
-        const uint8_t *p = lfh_body(d, h, H);
+        const uint8_t *p = lfh_body_in(d, h, ub, span, avail, H);
+#if defined(__GNUC__)
+        if (span && H - ub + 8 * stride < avail) __builtin_prefetch(span + (H - ub) + 8 * stride);
+#endif
         hd_block b;
         int busy;
         memset(&b, 0, sizeof b);
@@ -263,7 +278,8 @@ int hh_lfh_container(hh_walk *w, hd_block *container, uint64_t ub, uint64_t len)
             memset(&x, 0, sizeof x);
             x.unused = p[7];
             b.state = HD_BLOCK_BUSY;
-            if (hh_user_extent(d, h, H, ss.block_size, &x, &b, &why) != 0)
+            if (hh_user_extent(d, h, H, ss.block_size, &x, &b, &why, span && H - ub < avail ? span + (H - ub) : NULL,
+                               span && H - ub < avail ? avail - (H - ub) : 0) != 0)
                 hh_damage(w, HD_SEV_WARN, HD_ECORRUPT, H, "LFH block 0x%llx: %s", (unsigned long long)H, why);
             nbusy++;
         } else {
@@ -313,8 +329,11 @@ int hh_lfh_container(hh_walk *w, hd_block *container, uint64_t ub, uint64_t len)
     return 1;
 }
 
-/* §6.3: _LFH_HEAP.SubSegmentZones -> zones -> arrays of _HEAP_SUBSEGMENT. */
-void hh_lfh_zones(hh_walk *w, uint64_t *count, uint64_t *sum)
+/* §6.3: _LFH_HEAP.SubSegmentZones -> zones -> arrays of _HEAP_SUBSEGMENT.  With VERIFY, a
+** subsegment counts only when its UserBlocks points back to it (a read all over the heap, each
+** window dropped after); without, every subsegment with UserBlocks counts and *pairs receives the
+** fingerprint of its (subsegment, UserBlocks) pair, to compare with the walk's. */
+static void zones(hh_walk *w, int verify, uint64_t *count, uint64_t *sum, hh_fp *pairs)
 {
     hd_dump *d = w->d;
     hh_heap *h = w->h;
@@ -323,34 +342,55 @@ void hh_lfh_zones(hh_walk *w, uint64_t *count, uint64_t *sum)
     uint64_t head = h->pub.front_end_heap + L->lfh_subsegment_zones, cur;
     hh_cycle cy;
     *count = *sum = 0;
+    if (pairs) memset(pairs, 0, sizeof *pairs);
     if (as_ptr(d, head, ptr, &cur) != HD_OK) return;
     hh_cycle_init(&cy, head, d->lim.max_list);
     while (cur && cur != head) {
         uint64_t zone = cur - L->zone_list, fp, a, end, next;
         if (as_ptr(d, zone + L->zone_free_pointer, ptr, &fp) != HD_OK || as_ptr(d, cur, ptr, &next) != HD_OK) {
-            hh_damage(w, HD_SEV_INFO, HD_EUNMAPPED, zone, "LFH zone 0x%llx not captured; zone cross-check incomplete", (unsigned long long)zone);
-            w->zones_incomplete = HH_CHECK_INCOMPLETE;
+            if (verify) {
+                hh_damage(w, HD_SEV_INFO, HD_EUNMAPPED, zone, "LFH zone 0x%llx not captured; zone cross-check incomplete", (unsigned long long)zone);
+                w->zones_incomplete = HH_CHECK_INCOMPLETE;
+            }
             return;
         }
         a = zone + L->zone_first;
         if (fp > zone && fp - zone <= 0x100000) end = fp;                          /* FreePointer */
         else if ((fp & 0xFFFFFFFFu) < 0x10000) end = a + (fp & 0xFFFFFFFFu) * L->sizeof_ss;   /* NextIndex */
         else {
-            hh_damage(w, HD_SEV_WARN, HD_ECORRUPT, zone, "LFH zone 0x%llx: FreePointer/NextIndex 0x%llx implausible", (unsigned long long)zone,
-                      (unsigned long long)fp);
+            if (verify)
+                hh_damage(w, HD_SEV_WARN, HD_ECORRUPT, zone, "LFH zone 0x%llx: FreePointer/NextIndex 0x%llx implausible", (unsigned long long)zone,
+                          (unsigned long long)fp);
             end = a;
         }
         for (; a + L->sizeof_ss <= end; a += L->sizeof_ss) {
             uint64_t ub, bs;
             if (as_ptr(d, a + L->ss_user_blocks, ptr, &ub) != HD_OK || !ub) continue;
-            if (as_ptr(d, ub + L->ud_subsegment, ptr, &bs) != HD_OK || bs != a) continue;
+            if (verify) {
+                int ok = as_ptr(d, ub + L->ud_subsegment, ptr, &bs) == HD_OK && bs == a;
+                hh_drop(d, ub);   /* UserBlocks are all over the heap */
+                if (!ok) continue;
+            }
             (*count)++;
             *sum += ub;
+            if (pairs) hh_fp_add(pairs, a ^ (ub << 1 | ub >> 63));
         }
+        /* zones are back-end blocks spread over the heap: drop their windows */
+        as_release(d, zone & ~(uint64_t)0xFFFF, ((end + 0xFFFF) & ~(uint64_t)0xFFFF) - (zone & ~(uint64_t)0xFFFF));
         if (hh_cycle_step(&cy, cur)) {
-            hh_damage(w, HD_SEV_ERROR, HD_ECORRUPT, cur, "LFH SubSegmentZones loops");
+            if (verify) hh_damage(w, HD_SEV_ERROR, HD_ECORRUPT, cur, "LFH SubSegmentZones loops");
             return;
         }
         cur = next;
     }
+}
+
+void hh_lfh_zones(hh_walk *w, uint64_t *count, uint64_t *sum)
+{
+    hh_fp pairs;
+    /* fast: the zones name exactly the (subsegment, UserBlocks) pairs the walk validated */
+    zones(w, 0, count, sum, &pairs);
+    if (*count == w->lfh_containers && hh_fp_eq(&pairs, &w->lfh_pairs)) return;
+    /* else count only subsegments whose UserBlocks point back (inactive ones keep stale pointers) */
+    zones(w, 1, count, sum, NULL);
 }

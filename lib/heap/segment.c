@@ -15,8 +15,10 @@
 **
 ** Segment 0 is the heap itself.  A fully committed segment still has a zero-size UCR at
 ** LastValidEntry (§4.1, verified on fizzbuzz), which counts in NumberOfUnCommittedRanges.
-** Lists are walked with the max_list bound and Brent's cycle check; broken links end the list
-** with a diagnostic.
+** Lists go through hh_list_walk (list.c): bounded, cycle-checked, recovered from the tail after a
+** bad or missing link.  A segment whose header is missing from the dump but whose address the
+** list gives is rebuilt from the MemoryInfoList (its allocation: committed regions and reserved
+** ones as UCRs), so that its captured blocks are still walked.
 */
 #include <stdlib.h>
 #include "heap_int.h"
@@ -27,70 +29,56 @@ static int cmp_ucr(const void *a, const void *b)
     return x->address < y->address ? -1 : x->address > y->address;
 }
 
+typedef struct ucr_ctx { hd_dump *d; hh_heap *h; hd_heap_segment *sg; size_t n; int bad; } ucr_ctx;
+
+static int on_ucr(void *user, uint64_t link, int backward)
+{
+    ucr_ctx *u = user;
+    const hl_common *c = u->h->c;
+    uint64_t desc = link - c->ucr_segment_entry, addr = 0, size = 0;
+    hd_heap_ucr *x;
+    (void)backward;
+    as_ptr(u->d, desc + c->ucr_address, c->ptr, &addr);
+    as_ptr(u->d, desc + c->ucr_size, c->ptr, &size);
+    if (addr < u->sg->address || addr > u->sg->last_valid_entry || size > u->sg->last_valid_entry - addr || (addr & 0xFFF) || (size & 0xFFF)) {
+        HD_CORRUPT(u->d, "heap", desc, "segment 0x%llx: UCR descriptor 0x%llx describes 0x%llx+0x%llx, outside the segment or not page-aligned; ignored",
+                   (unsigned long long)u->sg->address, (unsigned long long)desc, (unsigned long long)addr, (unsigned long long)size);
+        hh_problem(u->d, u->h, "bad UCR descriptor at 0x%llx", (unsigned long long)desc);
+        u->bad = 1;
+        return 0;
+    }
+    hh_drop(u->d, desc);   /* descriptors end committed ranges all over the segment */
+    if ((x = vec_push(&u->h->ucrs)) == NULL) return 1;
+    x->descriptor = desc;
+    x->address = addr;
+    x->size = size;
+    u->n++;
+    return 0;
+}
+
 static void read_ucrs(hd_dump *d, hh_heap *h, hd_heap_segment *sg, size_t *first)
 {
-    const hl_common *c = h->c;
-    unsigned ptr = c->ptr;
-    uint64_t head = sg->address + c->seg_ucr_segment_list, cur, prev = head, sum = 0;
-    hh_cycle cy;
-    size_t n = 0, i;
+    ucr_ctx u;
+    unsigned r;
+    size_t i;
+    uint64_t sum = 0;
     *first = h->ucrs.len;
-    sg->ucr_list_complete = 0;
-    if (as_ptr(d, head, ptr, &cur) != HD_OK) {
-        HD_DIAG(d, HD_SEV_WARN, HD_EUNMAPPED, "heap", head, "segment 0x%llx: UCRSegmentList head not captured", (unsigned long long)sg->address);
-        return;
-    }
-    hh_cycle_init(&cy, head, d->lim.max_list);
-    for (;;) {
-        if (cur == head) {
-            sg->ucr_list_complete = 1;
-            break;
-        }
-        uint64_t desc = cur - c->ucr_segment_entry, bl, addr, size;
-        hd_heap_ucr *u;
-        if (!cur || as_ptr(d, cur + ptr, ptr, &bl) != HD_OK || as_ptr(d, desc + c->ucr_address, ptr, &addr) != HD_OK ||
-            as_ptr(d, desc + c->ucr_size, ptr, &size) != HD_OK) {
-            HD_DIAG(d, HD_SEV_WARN, cur ? HD_EUNMAPPED : HD_ECORRUPT, "heap", cur,
-                    "segment 0x%llx: UCR list link 0x%llx %s; the rest of the list is lost",
-                    (unsigned long long)sg->address, (unsigned long long)cur, cur ? "is not captured" : "is NULL");
-            hh_problem(d, h, "segment 0x%llx: UCR list cut at 0x%llx", (unsigned long long)sg->address, (unsigned long long)cur);
-            break;
-        }
-        if (bl != prev) {
-            HD_CORRUPT(d, "heap", cur, "segment 0x%llx: UCR descriptor 0x%llx: Blink 0x%llx, expected 0x%llx",
-                       (unsigned long long)sg->address, (unsigned long long)desc, (unsigned long long)bl, (unsigned long long)prev);
-            hh_problem(d, h, "segment 0x%llx: UCR list link broken at 0x%llx", (unsigned long long)sg->address, (unsigned long long)cur);
-        }
-        if (addr < sg->address || addr > sg->last_valid_entry || size > sg->last_valid_entry - addr || (addr & 0xFFF) || (size & 0xFFF)) {
-            HD_CORRUPT(d, "heap", desc, "segment 0x%llx: UCR descriptor 0x%llx describes 0x%llx+0x%llx, outside the segment or not page-aligned; ignored",
-                       (unsigned long long)sg->address, (unsigned long long)desc, (unsigned long long)addr, (unsigned long long)size);
-            hh_problem(d, h, "bad UCR descriptor at 0x%llx", (unsigned long long)desc);
-            sg->ucr_list_complete = -1;
-        } else if ((u = vec_push(&h->ucrs)) != NULL) {
-            u->descriptor = desc;
-            u->address = addr;
-            u->size = size;
-            sum += size;
-            n++;
-        }
-        if (hh_cycle_step(&cy, cur)) {
-            HD_CORRUPT(d, "heap", cur, "segment 0x%llx: UCR list loops or exceeds %llu entries", (unsigned long long)sg->address,
-                       (unsigned long long)d->lim.max_list);
-            hh_problem(d, h, "segment 0x%llx: UCR list loops", (unsigned long long)sg->address);
-            break;
-        }
-        prev = cur;
-        if (as_ptr(d, cur, ptr, &cur) != HD_OK) break;
-    }
-    if (sg->ucr_list_complete < 0) sg->ucr_list_complete = 0;
-    if (n) hd_sort((hd_heap_ucr *)h->ucrs.data + *first, n, sizeof(hd_heap_ucr), cmp_ucr);
-    for (i = 1; i < n; i++) {
-        const hd_heap_ucr *a = VEC_AT(&h->ucrs, hd_heap_ucr, *first + i - 1), *b = VEC_AT(&h->ucrs, hd_heap_ucr, *first + i);
-        if (a->address + a->size > b->address)
+    u.d = d;
+    u.h = h;
+    u.sg = sg;
+    u.n = 0;
+    u.bad = 0;
+    r = hh_list_walk(d, NULL, h, sg->address + h->c->seg_ucr_segment_list, "UCRSegmentList", h->c->ucr_segment_entry, NULL, on_ucr, &u);
+    sg->ucr_list_complete = !(r & HH_LIST_CUT) && !u.bad;
+    if (u.n) hd_sort((hd_heap_ucr *)h->ucrs.data + *first, u.n, sizeof(hd_heap_ucr), cmp_ucr);
+    for (i = 0; i < u.n; i++) {
+        const hd_heap_ucr *b = VEC_AT(&h->ucrs, hd_heap_ucr, *first + i);
+        sum += b->size;
+        if (i && VEC_AT(&h->ucrs, hd_heap_ucr, *first + i - 1)->address + VEC_AT(&h->ucrs, hd_heap_ucr, *first + i - 1)->size > b->address)
             HD_CORRUPT(d, "heap", b->descriptor, "segment 0x%llx: UCRs 0x%llx and 0x%llx overlap", (unsigned long long)sg->address,
-                       (unsigned long long)a->address, (unsigned long long)b->address);
+                       (unsigned long long)VEC_AT(&h->ucrs, hd_heap_ucr, *first + i - 1)->address, (unsigned long long)b->address);
     }
-    sg->ucr_count = n;
+    sg->ucr_count = u.n;
     sg->committed = sg->reserved >= sum ? sg->reserved - sum : 0;
 }
 
@@ -128,7 +116,91 @@ static int read_segment(hd_dump *d, hh_heap *h, uint64_t addr, hd_heap_segment *
         return 0;
     }
     sg->readable = 1;
+    hh_drop(d, addr);
     return 1;
+}
+
+/* A segment whose header is not in the dump: its extent and uncommitted ranges from the
+** MemoryInfoList (the allocation based at ADDR), so its captured blocks can still be walked. */
+static int segment_from_meminfo(hd_dump *d, hh_heap *h, uint64_t addr, hd_heap_segment *sg, size_t *first)
+{
+    const hd_region *g = hd_region_find(d, addr);
+    uint64_t va = addr, end = addr;
+    size_t n = 0;
+    *first = h->ucrs.len;
+    if (!d->has_meminfo || !g || g->alloc_base != addr) return 0;
+    while ((g = hd_region_find(d, va)) != NULL && g->alloc_base == addr && g->size && g->state != HD_MEM_FREE) {
+        if (g->state != HD_MEM_COMMIT) {
+            hd_heap_ucr *u = vec_push(&h->ucrs);
+            if (!u) break;
+            u->descriptor = 0;
+            u->address = g->base;
+            u->size = g->size;
+            n++;
+        }
+        end = g->base + g->size;
+        va = end;
+        if (n > d->lim.max_segments) break;
+    }
+    if (end <= addr) return 0;
+    sg->address = sg->base_address = addr;
+    sg->last_valid_entry = end;
+    sg->reserved = end - addr;
+    sg->number_of_pages = (uint32_t)(sg->reserved / 0x1000);
+    sg->first_entry = addr + h->c->sizeof_segment;
+    sg->ucr_count = n;
+    sg->uncommitted_ranges = (uint32_t)n;
+    sg->committed = sg->reserved;
+    for (va = 0; va < n; va++) {
+        const hd_heap_ucr *u = VEC_AT(&h->ucrs, hd_heap_ucr, *first + va);
+        sg->committed -= u->size;
+        sg->uncommitted_pages += (uint32_t)(u->size / 0x1000);
+    }
+    sg->readable = 1;
+    sg->ucr_list_complete = 0;
+    sg->from_memory_info = 1;
+    HD_DIAG(d, HD_SEV_INFO, HD_EUNMAPPED, "heap", addr, "heap 0x%llx: segment 0x%llx rebuilt from the MemoryInfoList (0x%llx bytes, %zu uncommitted ranges)",
+            (unsigned long long)h->pub.address, (unsigned long long)addr, (unsigned long long)sg->reserved, n);
+    return 1;
+}
+
+typedef struct seg_ctx { hd_dump *d; hh_heap *h; int have0, full; } seg_ctx;
+
+static void add_segment(hd_dump *d, hh_heap *h, uint64_t seg, int allow_meminfo, seg_ctx *s)
+{
+    hd_heap_segment *sg;
+    size_t *f;
+    if (h->segments.len >= d->lim.max_segments) {
+        if (!s->full)
+            HD_DIAG(d, HD_SEV_WARN, HD_ELIMIT, "heap", seg, "heap 0x%llx: more than %u segments; the rest ignored (limit)",
+                    (unsigned long long)h->pub.address, d->lim.max_segments);
+        s->full = 1;
+        return;
+    }
+    sg = vec_push(&h->segments);
+    f = vec_push(&h->ucr_first);
+    if (!sg || !f) return;
+    if (allow_meminfo && !hd_view(d, seg, h->c->sizeof_segment)) {
+        /* the list walk already reported the missing header */
+        if (!segment_from_meminfo(d, h, seg, sg, f)) {
+            sg->address = seg;
+            *f = h->ucrs.len;
+            hh_problem(d, h, "segment 0x%llx: memory not captured", (unsigned long long)seg);
+        }
+    } else if (read_segment(d, h, seg, sg)) {
+        read_ucrs(d, h, sg, f);
+    } else {
+        *f = h->ucrs.len;
+    }
+    if (seg == h->pub.address) s->have0 = 1;
+}
+
+static int on_segment(void *user, uint64_t link, int backward)
+{
+    seg_ctx *s = user;
+    (void)backward;
+    add_segment(s->d, s->h, link - s->h->c->seg_list_entry, 0, s);
+    return s->full;
 }
 
 static void fix_pointers(hh_heap *h)
@@ -144,62 +216,22 @@ static void fix_pointers(hh_heap *h)
 
 void hh_read_segments(hd_dump *d, hh_heap *h)
 {
-    const hl_common *c = h->c;
-    unsigned ptr = c->ptr;
-    uint64_t head = h->pub.address + h->lay->segment_list, cur, prev = head;
-    hh_cycle cy;
-    vec *firsts = &h->ucr_first;
-    int have0 = 0;
-    if (as_ptr(d, head, ptr, &cur) != HD_OK) cur = head;
-    hh_cycle_init(&cy, head, d->lim.max_list);
-    h->seglist_complete = 0;
-    for (;;) {
-        uint64_t seg = cur - c->seg_list_entry, bl;
-        if (cur == head) {
-            h->seglist_complete = 1;
-            break;
-        }
-        hd_heap_segment *sg;
-        size_t *f;
-        if (!cur || as_ptr(d, cur + ptr, ptr, &bl) != HD_OK) {
-            HD_DIAG(d, HD_SEV_WARN, cur ? HD_EUNMAPPED : HD_ECORRUPT, "heap", cur, "heap 0x%llx: SegmentList link 0x%llx %s; later segments are lost",
-                    (unsigned long long)h->pub.address, (unsigned long long)cur, cur ? "is not captured" : "is NULL");
-            hh_problem(d, h, "SegmentList cut at 0x%llx", (unsigned long long)cur);
-            break;
-        }
-        if (bl != prev) {
-            HD_CORRUPT(d, "heap", cur, "heap 0x%llx: SegmentList entry 0x%llx: Blink 0x%llx, expected 0x%llx", (unsigned long long)h->pub.address,
-                       (unsigned long long)cur, (unsigned long long)bl, (unsigned long long)prev);
-            hh_problem(d, h, "SegmentList link broken at 0x%llx", (unsigned long long)cur);
-        }
-        if (h->segments.len >= d->lim.max_segments) {
-            HD_DIAG(d, HD_SEV_WARN, HD_ELIMIT, "heap", cur, "heap 0x%llx: more than %u segments; the rest ignored (limit)",
-                    (unsigned long long)h->pub.address, d->lim.max_segments);
-            break;
-        }
-        sg = vec_push(&h->segments);
-        f = vec_push(firsts);
-        if (!sg || !f) break;
-        if (read_segment(d, h, seg, sg)) read_ucrs(d, h, sg, f);
-        else *f = h->ucrs.len;
-        if (seg == h->pub.address) have0 = 1;
-        if (hh_cycle_step(&cy, cur)) {
-            HD_CORRUPT(d, "heap", cur, "heap 0x%llx: SegmentList loops or exceeds the limit", (unsigned long long)h->pub.address);
-            hh_problem(d, h, "SegmentList loops");
-            break;
-        }
-        prev = cur;
-        if (as_ptr(d, cur, ptr, &cur) != HD_OK) break;
-    }
-    if (!have0) {
+    seg_ctx s;
+    uint64_t missing = 0;
+    unsigned r;
+    h->segments_read = 1;
+    s.d = d;
+    s.h = h;
+    s.have0 = 0;
+    s.full = 0;
+    r = hh_list_walk(d, NULL, h, h->pub.address + h->lay->segment_list, "SegmentList", h->c->seg_list_entry, &missing, on_segment, &s);
+    h->seglist_complete = !(r & HH_LIST_CUT);
+    if (missing) add_segment(d, h, missing - h->c->seg_list_entry, 1, &s);   /* its header is not captured */
+    if (!s.have0) {
         /* the heap's own segment must be walked even when the list lost it */
-        hd_heap_segment *sg = vec_push(&h->segments);
-        size_t *f = vec_push(firsts);
-        if (sg && f) {
-            HD_CORRUPT(d, "heap", head, "heap 0x%llx: segment 0 is not on SegmentList; walked anyway", (unsigned long long)h->pub.address);
-            if (read_segment(d, h, h->pub.address, sg)) read_ucrs(d, h, sg, f);
-            else *f = h->ucrs.len;
-        }
+        HD_CORRUPT(d, "heap", h->pub.address + h->lay->segment_list, "heap 0x%llx: segment 0 is not on SegmentList; walked anyway",
+                   (unsigned long long)h->pub.address);
+        add_segment(d, h, h->pub.address, 1, &s);
     }
     fix_pointers(h);
 }

@@ -52,8 +52,9 @@ void hh_damage(hh_walk *w, hd_severity sev, hd_err code, uint64_t addr, const ch
 void hh_emit(hh_walk *w, hd_block *b)
 {
     hd_heap_totals *t = &w->t;
-    if (b->damaged) {
-        t->damaged++;
+    if (b->damaged) t->damaged++;
+    if (b->damaged == 1) {
+        /* extent unknown: not counted */
     } else if (b->kind == HD_BLOCK_INTERNAL) {
         t->internal_blocks++;
         t->internal_bytes += b->size;
@@ -226,6 +227,7 @@ static uint64_t walk_range(hh_walk *w, segctx *sc, uint64_t a, uint64_t end, int
         hd_block b;
         uint64_t units, nx;
         const char *why = NULL;
+        int trusted = 0;
         if (e - released >= RELEASE_CHUNK) {
             as_release(d, released, e - released);
             released = e;
@@ -236,15 +238,24 @@ static uint64_t walk_range(hh_walk *w, segctx *sc, uint64_t a, uint64_t end, int
             emit_damaged(w, si, e, end);
             break;
         }
+#if defined(__GNUC__)
+        /* the next headers are in the bytes ahead: ask for them early (a dependent chain of
+        ** headers defeats the hardware prefetcher when block sizes vary) */
+        if (c.p && e >= c.va && e - c.va + 1024 < c.n) __builtin_prefetch(c.p + (e - c.va) + 1024);
+        if (c.p && e >= c.va && e - c.va + 3072 < c.n) __builtin_prefetch(c.p + (e - c.va) + 3072);
+#endif
         if (!decode_at(d, h, &c, e, &x)) {
             /* memory missing from the dump: skip to the next captured bytes and resynchronise */
             uint64_t cap = as_next_captured(d, e + h->c->entry_body), to;
             if (cap == UINT64_MAX || cap >= end) to = end;
             else to = resync(d, h, &c, ((cap - h->c->entry_body) + gran - 1) & ~(uint64_t)(gran - 1), end);
             w->t.missing_bytes += to - e;
-            hh_damage(w, HD_SEV_WARN, HD_EUNMAPPED, e, "heap memory from 0x%llx is not captured in the dump (block header at 0x%llx); 0x%llx bytes skipped, walk resumes at 0x%llx",
-                      (unsigned long long)(e + hd_captured_at(d, e)), (unsigned long long)e, (unsigned long long)(to - e),
-                      (unsigned long long)to);
+            if (e + hd_captured_at(d, e) >= w->gap_until)
+                hh_damage(w, HD_SEV_WARN, HD_EUNMAPPED, e + hd_captured_at(d, e),
+                          "heap memory from 0x%llx is not captured in the dump (block header at 0x%llx); 0x%llx bytes skipped, walk resumes at 0x%llx",
+                          (unsigned long long)(e + hd_captured_at(d, e)), (unsigned long long)e, (unsigned long long)(to - e),
+                          (unsigned long long)to);
+            w->gap_until = to;
             w->incomplete = 1;
             e = to;
             have_prev = 0;
@@ -255,13 +266,21 @@ static uint64_t walk_range(hh_walk *w, segctx *sc, uint64_t a, uint64_t end, int
         else if (units == 0) why = "Size 0";
         else if (e + units * gran > end) why = "Size runs past the committed range";
         if (why) {
+            hh_entry y;
             nx = resync(d, h, &c, e + gran, end);
             hh_damage(w, HD_SEV_ERROR, HD_ECORRUPT, e, "bad block header at 0x%llx (%s; decoded Size 0x%x Flags 0x%x); walk resumes at 0x%llx",
                       (unsigned long long)e, why, x.size, x.flags, (unsigned long long)nx);
-            emit_damaged(w, si, e, nx);
-            e = nx;
-            have_prev = 0;
-            continue;
+            /* only the checksum is off and the chain confirms the decoded Size (the next header's
+            ** PreviousSize, or the range end): keep the block, flagged, with its decoded fields */
+            if (units && e + units * gran == nx &&
+                (nx == end || (decode_at(d, h, &c, nx, &y) && y.ok && y.prev == x.size))) {
+                trusted = 1;
+            } else {
+                emit_damaged(w, si, e, nx);
+                e = nx;
+                have_prev = 0;
+                continue;
+            }
         }
         if (x.raw)
             hh_damage(w, HD_SEV_INFO, HD_ECORRUPT, e, "block header at 0x%llx is stored decoded (caught inside a heap operation)", (unsigned long long)e);
@@ -273,25 +292,59 @@ static uint64_t walk_range(hh_walk *w, segctx *sc, uint64_t a, uint64_t end, int
         b.address = e;
         b.size = units * gran;
         b.segment = si;
+        b.damaged = trusted ? 2 : 0;
         fill_hdr(&b, &x);
+        if (!(c.p && e >= c.va && b.size <= c.n - (e - c.va))) {
+            uint64_t got = hd_captured_at(d, e);
+            if (got < b.size) {
+                /* part of the block is missing from the dump: say where the gap starts, once */
+                b.incomplete = 1;
+                w->incomplete = 1;
+                if (e + got >= w->gap_until) {
+                    w->gap_until = as_next_captured(d, e + got);
+                    hh_damage(w, HD_SEV_WARN, HD_EUNMAPPED, e + got, "heap memory from 0x%llx is not captured in the dump (inside block 0x%llx)",
+                              (unsigned long long)(e + got), (unsigned long long)e);
+                }
+            }
+        }
         if (x.flags & HL_ENTRY_BUSY) {
             b.state = HD_BLOCK_BUSY;
             b.kind = is_internal(&x, e == a && seg_start) ? HD_BLOCK_INTERNAL : HD_BLOCK_BACKEND;
             if ((x.unused & 0x3F) == 0 && !(e == a && seg_start)) {
                 hh_damage(w, HD_SEV_WARN, HD_ECORRUPT, e, "block 0x%llx is BUSY but UnusedBytes 0x%x says free", (unsigned long long)e, x.unused);
             }
-            if (hh_user_extent(d, h, e, units, &x, &b, &why) != 0)
+            if (x.unused == 0x01 || x.unused == 0x03) {
+                /* heap metadata (the header, UCR-descriptor and index blocks, §3.4): UnusedBytes is a
+                ** marker, not a count; the usable bytes are the block less its header */
+                b.user_address = e + gran;
+                b.user_size = b.size - gran;
+            } else if (hh_user_extent(d, h, e, units, &x, &b, &why, c.p && e >= c.va && e - c.va < c.n ? c.p + (e - c.va) : NULL,
+                                      c.p && e >= c.va && e - c.va < c.n ? c.n - (e - c.va) : 0) != 0) {
                 hh_damage(w, HD_SEV_WARN, HD_ECORRUPT, e, "block 0x%llx: %s", (unsigned long long)e, why);
+            }
             if (b.kind == HD_BLOCK_INTERNAL && (x.flags & HL_ENTRY_VIRTUAL_ALLOC) && h->lfh_ok &&
                 hh_lfh_signature(d, h, e + gran)) {
                 b.user_address = e + gran;
                 if (hh_lfh_container(w, &b, e + gran, b.size - gran)) goto next;
             }
         } else {
+            uint8_t lk[16];
             b.state = HD_BLOCK_FREE;
             b.kind = HD_BLOCK_BACKEND;
             b.user_address = e + gran;
             b.user_size = b.size - gran;
+            /* its FreeList links, for the fingerprint check of _HEAP.FreeLists (check_free_lists) */
+            const uint8_t *q = NULL;
+            uint64_t lva = e + h->c->free_entry_links;
+            if (c.p && lva >= c.va && lva - c.va + 2u * h->c->ptr <= c.n) q = c.p + (lva - c.va);
+            else if (hd_read(d, lva, lk, 2u * h->c->ptr, NULL) == HD_OK) q = lk;
+            if (q) {
+                hh_fp_add(&w->fl_links, lva);
+                hh_fp_add(&w->fl_flinks, rd_ptr(q, h->c->ptr));
+                hh_fp_add(&w->fl_blinks, rd_ptr(q + h->c->ptr, h->c->ptr));
+            } else {
+                w->fl_unreadable = 1;
+            }
         }
         hh_emit(w, &b);
     next:
@@ -338,111 +391,101 @@ static void walk_segment(hh_walk *w, int si)
 
 /* ---- VirtualAlloc'd blocks (§5) ---------------------------------------------------------- */
 
-static void walk_virtual(hh_walk *w)
+static int va_entry(void *user, uint64_t link, int backward)
 {
+    hh_walk *w = user;
     hd_dump *d = w->d;
     hh_heap *h = w->h;
     const hl_common *c = h->c;
     unsigned ptr = c->ptr, gran = c->gran;
-    uint64_t head = h->pub.virtual_alloc_list, cur, prev = head;
-    hh_cycle cy;
-    if (as_ptr(d, head, ptr, &cur) != HD_OK) {
-        hh_damage(w, HD_SEV_WARN, HD_EUNMAPPED, head, "VirtualAllocdBlocks head 0x%llx is not captured", (unsigned long long)head);
-        return;
+    uint64_t E = link - c->va_entry, commit, reserve;
+    hh_entry x;
+    hd_block b;
+    const uint8_t *p;
+    const char *why = NULL;
+    (void)backward;
+    memset(&b, 0, sizeof b);
+    b.heap = &h->pub;
+    b.segment = -1;
+    b.va_entry = E;
+    b.address = E + c->va_busy_block;
+    b.state = HD_BLOCK_BUSY;
+    b.kind = HD_BLOCK_VIRTUAL;
+    if (as_ptr(d, E + c->va_commit_size, ptr, &commit) != HD_OK || as_ptr(d, E + c->va_reserve_size, ptr, &reserve) != HD_OK ||
+        !(p = hd_view(d, b.address + c->entry_body, 8))) {
+        hh_damage(w, HD_SEV_WARN, HD_EUNMAPPED, E, "VirtualAlloc entry 0x%llx: header not captured", (unsigned long long)E);
+        w->incomplete = 1;
+        return w->stop;
     }
-    hh_cycle_init(&cy, head, d->lim.max_list);
-    while (cur != head && !w->stop) {
-        uint64_t E = cur - c->va_entry, bl, commit, reserve, next;
-        hh_entry x;
-        hd_block b;
-        const uint8_t *p;
-        if (!cur || as_ptr(d, cur + ptr, ptr, &bl) != HD_OK || as_ptr(d, cur, ptr, &next) != HD_OK) {
-            hh_damage(w, cur ? HD_SEV_WARN : HD_SEV_ERROR, cur ? HD_EUNMAPPED : HD_ECORRUPT, cur,
-                      "VirtualAllocdBlocks entry 0x%llx %s; the rest of the list is lost", (unsigned long long)cur,
-                      cur ? "is not captured" : "is NULL");
-            w->va_incomplete = 1;
-            break;
-        }
-        if (bl != prev)
-            hh_damage(w, HD_SEV_ERROR, HD_ECORRUPT, cur, "VirtualAllocdBlocks entry 0x%llx: Blink 0x%llx, expected 0x%llx",
-                      (unsigned long long)cur, (unsigned long long)bl, (unsigned long long)prev);
-        memset(&b, 0, sizeof b);
-        b.heap = &h->pub;
-        b.segment = -1;
-        b.va_entry = E;
-        b.address = E + c->va_busy_block;
-        b.state = HD_BLOCK_BUSY;
-        b.kind = HD_BLOCK_VIRTUAL;
-        if (as_ptr(d, E + c->va_commit_size, ptr, &commit) != HD_OK || as_ptr(d, E + c->va_reserve_size, ptr, &reserve) != HD_OK ||
-            !(p = hd_view(d, b.address + c->entry_body, 8))) {
-            hh_damage(w, HD_SEV_WARN, HD_EUNMAPPED, E, "VirtualAlloc entry 0x%llx: header not captured", (unsigned long long)E);
-            b.damaged = 1;
-            hh_emit(w, &b);
-            goto next;
-        }
-        hh_decode(h, p, &x);
-        x.prev = rd_le16(p + 4);   /* the BusyBlock keeps PreviousSize raw 0 (§3.2, verified on fizzbuzz) */
-        fill_hdr(&b, &x);
-        b.commit_size = commit;
-        b.reserve_size = reserve;
-        b.size = commit;
-        b.user_address = E + c->sizeof_va;
-        {
-            const char *why = NULL;
-            if (!x.ok) why = "BusyBlock checksum is bad";
-            else if (!(x.flags & HL_ENTRY_BUSY)) why = "BusyBlock is not busy";
-            else if (commit == 0 || commit > reserve || (commit & 0xFFF) || (reserve & 0xFFF)) why = "CommitSize/ReserveSize inconsistent";
-            else if ((E & 0xFFF)) why = "entry not page-aligned";
-            else if (x.size >= commit) why = "BusyBlock.Size exceeds CommitSize";
-            if (why) {
-                hh_damage(w, HD_SEV_ERROR, HD_ECORRUPT, b.address, "VirtualAlloc block 0x%llx (entry 0x%llx): %s (Size 0x%x, Flags 0x%x, CommitSize 0x%llx, ReserveSize 0x%llx)",
-                          (unsigned long long)b.address, (unsigned long long)E, why, x.size, x.flags, (unsigned long long)commit,
-                          (unsigned long long)reserve);
-                b.damaged = 1;
-                hh_emit(w, &b);
-                goto next;
-            }
-        }
-        if (x.unused != 4)
-            hh_damage(w, HD_SEV_WARN, HD_ECORRUPT, b.address, "VirtualAlloc block 0x%llx: UnusedBytes 0x%x, expected 4", (unsigned long long)b.address, x.unused);
-        b.user_size = commit - x.size;
-        if (x.flags & HL_ENTRY_VIRTUAL_ALLOC) b.kind = HD_BLOCK_INTERNAL;   /* heap-internal allocation (§5.2) */
-        if (x.segoff) {
-            /* +ust prefix (§5.3): extended header just below the moved user pointer */
-            uint64_t pre = (uint64_t)x.segoff * gran, ext = b.user_address + pre - gran;
-            const uint8_t *q = hd_view(d, ext + c->entry_body, 8);
-            if (q && q[7] == 5 && q[6] == x.segoff) {
-                uint64_t rec;
-                b.user_address += pre;
-                if (as_ptr(d, E + c->sizeof_va, ptr, &rec) == HD_OK && rec) {
-                    b.stack_scheme = HD_STACK_UST_RECORD;
-                    b.stack_ref = rec;
-                }
-            } else {
-                hh_damage(w, HD_SEV_WARN, HD_ECORRUPT, b.address, "VirtualAlloc block 0x%llx: SegmentOffset %u but no extended header at 0x%llx",
-                          (unsigned long long)b.address, x.segoff, (unsigned long long)ext);
-            }
-        }
-        if (b.stack_scheme == HD_STACK_NONE && (x.flags & HL_ENTRY_EXTRA_PRESENT)) {
-            uint16_t idx;
-            if (as_u16(d, E + c->va_extra + c->extra_bt_index, &idx) == HD_OK && idx) {
-                b.stack_scheme = HD_STACK_TRACE_INDEX;
-                b.stack_ref = idx;
-            }
-        }
-        if (h->lfh_ok && hh_lfh_signature(d, h, b.user_address)) {
-            b.kind = HD_BLOCK_INTERNAL;
-            if (hh_lfh_container(w, &b, b.user_address, b.user_size)) goto next;
-        }
+    hh_decode(h, p, &x);
+    x.prev = rd_le16(p + 4);   /* the BusyBlock keeps PreviousSize raw 0 (§3.2, verified on fizzbuzz) */
+    fill_hdr(&b, &x);
+    b.commit_size = commit;
+    b.reserve_size = reserve;
+    b.size = commit;
+    b.user_address = E + c->sizeof_va;
+    if (!x.ok) why = "BusyBlock checksum is bad";
+    else if (!(x.flags & HL_ENTRY_BUSY)) why = "BusyBlock is not busy";
+    else if (commit == 0 || commit > reserve || (commit & 0xFFF) || (reserve & 0xFFF)) why = "CommitSize/ReserveSize inconsistent";
+    else if ((E & 0xFFF)) why = "entry not page-aligned";
+    else if (x.size >= commit) why = "BusyBlock.Size exceeds CommitSize";
+    if (why) {
+        hh_damage(w, HD_SEV_ERROR, HD_ECORRUPT, b.address, "VirtualAlloc block 0x%llx (entry 0x%llx): %s (Size 0x%x, Flags 0x%x, CommitSize 0x%llx, ReserveSize 0x%llx)",
+                  (unsigned long long)b.address, (unsigned long long)E, why, x.size, x.flags, (unsigned long long)commit,
+                  (unsigned long long)reserve);
+        b.damaged = 1;
         hh_emit(w, &b);
-    next:
-        if (hh_cycle_step(&cy, cur)) {
-            hh_damage(w, HD_SEV_ERROR, HD_ECORRUPT, cur, "VirtualAllocdBlocks loops or exceeds %llu entries", (unsigned long long)d->lim.max_list);
-            break;
-        }
-        prev = cur;
-        cur = next;
+        return w->stop;
     }
+    if (x.unused != 4)
+        hh_damage(w, HD_SEV_WARN, HD_ECORRUPT, b.address, "VirtualAlloc block 0x%llx: UnusedBytes 0x%x, expected 4", (unsigned long long)b.address, x.unused);
+    b.user_size = commit - x.size;
+    if (x.flags & HL_ENTRY_VIRTUAL_ALLOC) b.kind = HD_BLOCK_INTERNAL;   /* heap-internal allocation (§5.2) */
+    if (x.segoff) {
+        /* +ust prefix (§5.3): extended header just below the moved user pointer */
+        uint64_t pre = (uint64_t)x.segoff * gran, ext = b.user_address + pre - gran;
+        const uint8_t *q = hd_view(d, ext + c->entry_body, 8);
+        if (q && q[7] == 5 && q[6] == x.segoff) {
+            uint64_t rec;
+            b.user_address += pre;
+            if (as_ptr(d, E + c->sizeof_va, ptr, &rec) == HD_OK && rec) {
+                b.stack_scheme = HD_STACK_UST_RECORD;
+                b.stack_ref = rec;
+            }
+        } else {
+            hh_damage(w, HD_SEV_WARN, HD_ECORRUPT, b.address, "VirtualAlloc block 0x%llx: SegmentOffset %u but no extended header at 0x%llx",
+                      (unsigned long long)b.address, x.segoff, (unsigned long long)ext);
+        }
+    }
+    if (b.stack_scheme == HD_STACK_NONE && (x.flags & HL_ENTRY_EXTRA_PRESENT)) {
+        uint16_t idx;
+        if (as_u16(d, E + c->va_extra + c->extra_bt_index, &idx) == HD_OK && idx) {
+            b.stack_scheme = HD_STACK_TRACE_INDEX;
+            b.stack_ref = idx;
+        }
+    }
+    if (hd_captured_at(d, E) < commit) {
+        uint64_t miss = E + hd_captured_at(d, E);
+        b.incomplete = 1;
+        w->incomplete = 1;
+        hh_damage(w, HD_SEV_WARN, HD_EUNMAPPED, miss, "VirtualAlloc block 0x%llx: its memory from 0x%llx is not captured in the dump",
+                  (unsigned long long)b.address, (unsigned long long)miss);
+    }
+    if (h->lfh_ok && hh_lfh_signature(d, h, b.user_address)) {
+        b.kind = HD_BLOCK_INTERNAL;
+        if (!hh_lfh_container(w, &b, b.user_address, b.user_size)) hh_emit(w, &b);
+    } else {
+        hh_emit(w, &b);
+    }
+    hh_drop(d, E);
+    hh_drop(d, b.user_address);
+    return w->stop;
+}
+
+static void walk_virtual(hh_walk *w)
+{
+    unsigned r = hh_list_walk(w->d, w, w->h, w->h->pub.virtual_alloc_list, "VirtualAllocdBlocks", w->h->c->va_entry, NULL, va_entry, w);
+    if (r & HH_LIST_CUT) w->va_incomplete = 1;
 }
 
 /* ---- free lists (§2.6): cross-check with the walk, O(1) memory ------------------------------- */
@@ -464,68 +507,89 @@ static const hd_heap_segment *segment_of(const hd_heap_segment **sorted, size_t 
     return va < sorted[lo - 1]->last_valid_entry ? sorted[lo - 1] : NULL;
 }
 
+typedef struct fl_ctx {
+    hh_walk *w;
+    const hd_heap_segment **sorted;
+    uint64_t n, sum;
+    uint16_t last;
+    int sorted_ok;
+} fl_ctx;
+
+static int fl_entry(void *user, uint64_t link, int backward)
+{
+    fl_ctx *f = user;
+    hh_walk *w = f->w;
+    hh_heap *h = w->h;
+    uint64_t blk = link - h->c->free_entry_links;
+    const hd_heap_segment *sg = segment_of(f->sorted, h->pub.segment_count, blk);
+    hh_entry x;
+    if (!sg || !hh_read_entry(w->d, h, blk, &x) || !x.ok || (x.flags & HL_ENTRY_BUSY)) {
+        hh_damage(w, HD_SEV_ERROR, HD_ECORRUPT, blk, "FreeLists entry 0x%llx: block 0x%llx is %s", (unsigned long long)link,
+                  (unsigned long long)blk, !sg ? "in no segment" : !x.ok ? "not a valid header" : "busy");
+    } else {
+        if (!backward) {
+            if (x.size < f->last) f->sorted_ok = 0;
+            f->last = x.size;
+        }
+        f->sum += x.size;
+    }
+    f->n++;
+    /* the list visits blocks in size order, all over the heap: do not keep their pages */
+    hh_drop(w->d, blk);
+    return 0;
+}
+
+/* The walk met every free block in address order and noted its links.  For one circular list
+** head -> e1 -> ... -> en -> head holding exactly those blocks, the Flinks of the blocks plus the
+** head's Flink are the blocks' links plus the head (each once), and likewise the Blinks.  Equal
+** fingerprints of these multisets prove the list holds exactly the walked free blocks without
+** visiting it in its (size) order, i.e. without random reads over the whole heap.  A mismatch
+** sends check_free_lists to the exact traversal, which says where the damage is. */
+static int free_list_fingerprint(hh_walk *w)
+{
+    hh_heap *h = w->h;
+    uint64_t head = h->pub.free_lists, hf, hb;
+    hh_fp want, gotf, gotb;
+    unsigned ptr = h->c->ptr;
+    if (w->fl_unreadable || w->incomplete || as_ptr(w->d, head, ptr, &hf) != HD_OK || as_ptr(w->d, head + ptr, ptr, &hb) != HD_OK)
+        return 0;
+    want = w->fl_links;
+    hh_fp_add(&want, head);
+    gotf = w->fl_flinks;
+    hh_fp_add(&gotf, hf);
+    gotb = w->fl_blinks;
+    hh_fp_add(&gotb, hb);
+    return hh_fp_eq(&want, &gotf) && hh_fp_eq(&want, &gotb);
+}
+
 static void check_free_lists(hh_walk *w)
 {
-    hd_dump *d = w->d;
     hh_heap *h = w->h;
-    const hl_common *c = h->c;
-    unsigned ptr = c->ptr;
-    uint64_t head = h->pub.free_lists, cur, prev = head, n = 0, sum = 0;
-    const hd_heap_segment **sorted;
-    uint16_t last = 0;
-    int sorted_ok = 1, bad = 0;
+    fl_ctx f;
     size_t i;
-    hh_cycle cy;
-    sorted = malloc((h->pub.segment_count ? h->pub.segment_count : 1) * sizeof *sorted);
-    if (!sorted) return;
-    for (i = 0; i < h->pub.segment_count; i++) sorted[i] = &h->pub.segments[i];
-    hd_sort(sorted, h->pub.segment_count, sizeof *sorted, cmp_seg);
-    if (as_ptr(d, head, ptr, &cur) != HD_OK) { free(sorted); return; }
-    hh_cycle_init(&cy, head, d->lim.max_list);
-    while (cur != head) {
-        uint64_t blk = cur - c->free_entry_links, bl;
-        hh_entry x;
-        const hd_heap_segment *sg;
-        if (!cur || as_ptr(d, cur + ptr, ptr, &bl) != HD_OK) {
-            hh_damage(w, cur ? HD_SEV_INFO : HD_SEV_ERROR, cur ? HD_EUNMAPPED : HD_ECORRUPT, cur, "FreeLists entry 0x%llx %s; free-list check incomplete",
-                      (unsigned long long)cur, cur ? "is not captured" : "is NULL");
-            w->freelist_incomplete = 1;
-            bad = 1;
-            break;
-        }
-        if (bl != prev) {
-            hh_damage(w, HD_SEV_ERROR, HD_ECORRUPT, cur, "FreeLists entry 0x%llx: Blink 0x%llx, expected 0x%llx", (unsigned long long)cur,
-                      (unsigned long long)bl, (unsigned long long)prev);
-            bad = 1;
-        }
-        sg = segment_of(sorted, h->pub.segment_count, blk);
-        if (!sg || !hh_read_entry(d, h, blk, &x) || !x.ok || (x.flags & HL_ENTRY_BUSY)) {
-            hh_damage(w, HD_SEV_ERROR, HD_ECORRUPT, blk, "FreeLists entry 0x%llx: block 0x%llx is %s", (unsigned long long)cur,
-                      (unsigned long long)blk, !sg ? "in no segment" : !x.ok ? "not a valid header" : "busy");
-            bad = 1;
-        } else {
-            if (x.size < last) sorted_ok = 0;
-            last = x.size;
-            sum += x.size;
-        }
-        n++;
-        if (hh_cycle_step(&cy, cur)) {
-            hh_damage(w, HD_SEV_ERROR, HD_ECORRUPT, cur, "FreeLists loops or exceeds %llu entries", (unsigned long long)d->lim.max_list);
-            bad = 1;
-            break;
-        }
-        prev = cur;
-        if (as_ptr(d, cur, ptr, &cur) != HD_OK) break;
+    unsigned r;
+    if (free_list_fingerprint(w)) {
+        w->t.free_list_entries = w->t.free_blocks;
+        hh_add_check(h, "free blocks on _HEAP.FreeLists == free blocks walked", w->t.free_blocks, w->fl_links.n, 0);
+        hh_add_check(h, "bytes on _HEAP.FreeLists == free bytes walked", w->t.free_bytes, w->t.free_bytes, 0);
+        return;
     }
-    free(sorted);
-    w->t.free_list_entries = n;
-    hh_add_check(h, "free blocks on _HEAP.FreeLists == free blocks walked", w->t.free_blocks, n,
+    memset(&f, 0, sizeof f);
+    f.w = w;
+    f.sorted_ok = 1;
+    f.sorted = malloc((h->pub.segment_count ? h->pub.segment_count : 1) * sizeof *f.sorted);
+    if (!f.sorted) return;
+    for (i = 0; i < h->pub.segment_count; i++) f.sorted[i] = &h->pub.segments[i];
+    hd_sort(f.sorted, h->pub.segment_count, sizeof *f.sorted, cmp_seg);
+    r = hh_list_walk(w->d, w, h, h->pub.free_lists, "FreeLists", h->c->free_entry_links, NULL, fl_entry, &f);
+    free(f.sorted);
+    if (r & HH_LIST_CUT) w->freelist_incomplete = 1;
+    w->t.free_list_entries = f.n;
+    hh_add_check(h, "free blocks on _HEAP.FreeLists == free blocks walked", w->t.free_blocks, f.n,
                  w->incomplete || w->freelist_incomplete ? HH_CHECK_INCOMPLETE : 0);
-    hh_add_check(h, "bytes on _HEAP.FreeLists == free bytes walked", w->t.free_bytes, sum * c->gran,
+    hh_add_check(h, "bytes on _HEAP.FreeLists == free bytes walked", w->t.free_bytes, f.sum * h->c->gran,
                  w->incomplete || w->freelist_incomplete ? HH_CHECK_INCOMPLETE : 0);
-    if (!sorted_ok)
-        hh_damage(w, HD_SEV_WARN, HD_ECORRUPT, head, "FreeLists is not sorted by size");
-    (void)bad;
+    if (!f.sorted_ok) hh_damage(w, HD_SEV_WARN, HD_ECORRUPT, h->pub.free_lists, "FreeLists is not sorted by size");
 }
 
 /* ---- the public walk ------------------------------------------------------------------------ */
@@ -535,7 +599,7 @@ static hd_err do_walk(hd_dump *d, hh_heap *h, hd_block_cb cb, void *user, int an
     hh_walk w;
     size_t i;
     hd_lfh_bucket *bk = NULL;
-    if (h->pub.kind != HD_HEAP_NT || !h->lay) return HD_EUNSUPPORTED;
+    if ((h->pub.kind != HD_HEAP_NT && h->pub.kind != HD_HEAP_PAGE) || !h->lay) return HD_EUNSUPPORTED;
     memset(&w, 0, sizeof w);
     w.d = d;
     w.h = h;
@@ -548,6 +612,7 @@ static hd_err do_walk(hd_dump *d, hh_heap *h, hd_block_cb cb, void *user, int an
     hh_lfh_setup(d, h);
     for (i = 0; i < h->pub.segment_count && !w.stop; i++) walk_segment(&w, (int)i);
     if (!w.stop) walk_virtual(&w);
+    if (!w.stop && h->pub.kind == HD_HEAP_PAGE) hh_dph_walk(&w);
     if (w.event_no > h->events_recorded) h->events_recorded = w.event_no;
     if (!w.stop && !h->pub.analyzed) {
         check_free_lists(&w);
@@ -584,7 +649,7 @@ hd_err hd_heap_walk_virtual(hd_dump *d, const hd_heap *h, hd_block_cb cb, void *
     hh_heap *hh;
     if (!d || !h) return HD_EINVAL;
     hh = hh_of(h);
-    if (h->kind != HD_HEAP_NT || !hh->lay) return HD_EUNSUPPORTED;
+    if ((h->kind != HD_HEAP_NT && h->kind != HD_HEAP_PAGE) || !hh->lay) return HD_EUNSUPPORTED;
     memset(&w, 0, sizeof w);
     w.d = d;
     w.h = hh;
@@ -599,7 +664,7 @@ hd_err hd_heap_walk_virtual(hd_dump *d, const hd_heap *h, hd_block_cb cb, void *
 hd_err hd_heap_analyze(hd_dump *d, const hd_heap *h)
 {
     if (!d || !h) return HD_EINVAL;
-    if (h->kind != HD_HEAP_NT) return HD_EUNSUPPORTED;
+    if (h->kind != HD_HEAP_NT && h->kind != HD_HEAP_PAGE) return HD_EUNSUPPORTED;
     if (h->analyzed) return HD_OK;
     return do_walk(d, hh_of(h), NULL, NULL, 1);
 }
@@ -611,14 +676,16 @@ static int find_cb(void *user, const hd_block *b)
 {
     find_ctx *f = user;
     uint64_t end = b->address + b->size;
+    uint64_t start = b->va_entry ? b->va_entry : b->dph_virtual_block ? b->dph_virtual_block : b->address;
     if (b->kind == HD_BLOCK_VIRTUAL || (b->va_entry && b->kind == HD_BLOCK_INTERNAL)) end = b->va_entry + b->reserve_size;
-    if (f->va >= (b->va_entry ? b->va_entry : b->address) && f->va < end) {
+    if (b->dph_virtual_block) end = b->dph_virtual_block + b->size;
+    if (f->va >= start && f->va < end) {
         /* prefer the innermost block: an LFH block over its UserBlocks container */
         *f->out = *b;
         f->found = 1;
         return b->kind == HD_BLOCK_LFH;
     }
-    return f->found;   /* blocks come in address order: past it, stop */
+    return f->found && !b->dph_virtual_block;   /* blocks come in address order: past it, stop */
 }
 
 hd_err hd_heap_block_at(hd_dump *d, uint64_t va, hd_block *out)
@@ -629,13 +696,13 @@ hd_err hd_heap_block_at(hd_dump *d, uint64_t va, hd_block *out)
         size_t s;
         find_ctx f;
         int hit = 0;
-        if (h->kind != HD_HEAP_NT) continue;
+        if (h->kind != HD_HEAP_NT && h->kind != HD_HEAP_PAGE) continue;
         for (s = 0; s < h->segment_count; s++)
             if (va >= h->segments[s].address && va < h->segments[s].last_valid_entry) hit = 1;
         f.va = va;
         f.out = out;
         f.found = 0;
-        if (!hit) {
+        if (!hit && h->kind != HD_HEAP_PAGE) {
             /* maybe a VirtualAlloc'd block: walk only if the heap has any */
             uint64_t fl;
             if (as_ptr(d, h->virtual_alloc_list, h->ptr_size, &fl) != HD_OK || fl == h->virtual_alloc_list) continue;

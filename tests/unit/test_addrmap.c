@@ -302,6 +302,15 @@ static void test_seed_percentages(void **state)
     assert_true(strstr(run.out, "\nOther ") < strstr(run.out, "\nTEB "));
     assert_non_null(strstr(run.out, "--- Usage Summary ---------------- RgnCount ----------- Total Size -------- %ofBusy %ofTotal\n"));
     assert_non_null(strstr(run.out, "--- State Summary ---------------- RgnCount ----------- Total Size -------- %ofBusy %ofTotal\n"));
+    /* the largest Heap region is the committed part of the heap allocation (table above), its
+    ** base and size aligned under the header's "Base Address" and "Region Size" */
+    l = strstr(run.out, "--- Largest Region by Usage ----------- Base Address -------- Region Size ----------\n");
+    assert_non_null(l);
+    l = strstr(l, "\nHeap ");
+    assert_non_null(l);
+    l++;
+    assert_int_equal(strstr(l, "1`00000000") + strlen("1`00000000") - l, 52);
+    assert_int_equal(strstr(l, "3`262be000") + strlen("3`262be000") - l, 72);
     tu_free_run(&run);
 }
 
@@ -341,6 +350,59 @@ static void test_cli_list(void **state)
     tu_free_run(&run);
 }
 
+/* Wine gives each thread of a 64-bit process a TEB32 and an empty PEB32: not WoW64 (the builder
+** writes a PEB32 with no heap and loads no wow64*.dll when nheaps is 0). */
+static void test_empty_32bit_view(void **state)
+{
+    mdb_proc p = {0, 1, 0, 1, 0, 0};
+    hd_dump *d = open_proc(&p);
+    const hd_process *pr = hd_process_get(d);
+    size_t i;
+    int found = 0;
+    (void)state;
+    assert_false(pr->wow64);
+    assert_int_equal(pr->peb_count, 1);
+    assert_int_equal(hd_thread_at(d, 0)->teb32, 0);
+    assert_int_equal(hd_thread_at(d, 0)->stack_region_size32, 0);
+    for (i = 0; i < hd_diag_count(d); i++)
+        if (strstr(hd_diag_get(d, i)->msg, "holds no process state and no WoW64 module is loaded: not a WoW64 process")) found = 1;
+    assert_true(found);
+    /* its 32-bit stack allocation is nobody's now */
+    expect_usage(d, MDB_STACK32(0), HD_USAGE_UNKNOWN);
+    close_proc(d);
+}
+
+/* More than 256 distinct Protect values: the rest are lumped under 0xFFFFFFFF, so the summary
+** stays linear on a hostile MemoryInfoList. */
+static void test_protect_lumping(void **state)
+{
+    static mdb_region r[300];
+    hd_dump *d = NULL;
+    const hd_addr_summary *s;
+    size_t i;
+    (void)state;
+    for (i = 0; i < 300; i++) {
+        r[i].base = r[i].alloc_base = 0x10000 * (uint64_t)(i + 1);
+        r[i].size = 0x1000;
+        r[i].state = HD_MEM_COMMIT;
+        r[i].protect = 0x10000 + (uint32_t)i;
+        r[i].type = HD_MEM_PRIVATE;
+    }
+    mdb_init(&B);
+    mdb_meminfo(&B, r, 300);
+    mdb_finish(&B, 0x800);
+    assert_int_equal(hd_open_mem(B.buf, B.len, NULL, &d), HD_OK);
+    s = hd_addr_summary_get(d);
+    assert_int_equal(s->protect_count, 257);
+    for (i = 0; i < s->protect_count; i++)
+        if (s->protect[i].protect == 0xFFFFFFFFu) {
+            assert_int_equal(s->protect[i].regions, 300 - 256);
+            assert_int_equal(s->protect[i].size, (300 - 256) * 0x1000);
+        }
+    assert_int_equal(s->protect[0].protect, 0xFFFFFFFFu);   /* the largest row comes first */
+    close_proc(d);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -351,6 +413,8 @@ int main(void)
         cmocka_unit_test(test_mark_heap),
         cmocka_unit_test(test_seed_percentages),
         cmocka_unit_test(test_cli_list),
+        cmocka_unit_test(test_empty_32bit_view),
+        cmocka_unit_test(test_protect_lumping),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -123,6 +123,27 @@ static void test_sigsegv(void **state)
     for (i = 0; i < 2; i++) assert_int_equal(hd_captured_at(d, p->pebs[0].heaps[i]), 0);
     assert_true(hd_exception_get(d)->present);
     assert_int_equal(hd_exception_get(d)->code, 0xC0000005u);   /* the name says SIGSEGV */
+    {
+        /* MINIDUMP_MISC_INFO_5 (SizeOfInfo 1364, Flags1 0x3F7), checked by hand: the stream at
+        ** RVA 0xE8 read with a separate script (struct.unpack at the documented offsets, the
+        ** strings decoded as UTF-16LE). */
+        const hd_miscinfo *m = hd_miscinfo_get(d);
+        assert_int_equal(m->level, 5);
+        assert_int_equal(m->flags1, 0x3F7);
+        assert_int_equal(m->pid, 13052);
+        assert_true(m->has_power);
+        assert_int_equal(m->processor_max_mhz, 2601);
+        assert_int_equal(m->processor_current_mhz, 2600);
+        assert_int_equal(m->process_integrity_level, 0x2000);
+        assert_int_equal(m->process_execute_flags, 0xD);
+        assert_true(m->has_timezone);
+        assert_int_equal(m->time_zone_bias, 480);
+        assert_string_equal(m->time_zone_name, "Pacific Standard Time");
+        assert_string_equal(m->build_string, "16299.637.amd64fre.rs3_release_svc.180808-1748");
+        assert_string_equal(m->dbg_bld_str, "dbgcore.amd64,10.0.16299.15");
+        assert_true(m->has_process_cookie);
+        assert_int_equal(m->process_cookie, 0x40EE1309u);
+    }
     check_fallback_map(d);
     hd_close(d);
     assert_int_equal(tu_heapdig(&r, "info", path, NULL), 0);

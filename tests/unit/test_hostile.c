@@ -70,7 +70,6 @@ static hd_dump *open_prefix(size_t size, hd_err *err)
     *err = hd_open_mem(copy, size, NULL, &d);
     if (d) walk_all(d);
     /* the bytes must outlive the dump: freed by close_prefix */
-    if (d) d->map_cookie = NULL;
     if (!d) free(copy);
     return d;
 }
@@ -101,8 +100,15 @@ static void test_empty_and_not_mdmp(void **state)
     assert_int_equal(tu_write_file(nz, zip, sizeof zip), 0);
     assert_int_equal(tu_heapdig(&r, "info", empty, NULL), 2);
     assert_non_null(strstr(r.err, empty));
-    assert_non_null(strstr(r.err, "truncated: the file is too short to hold a minidump header"));
+    assert_non_null(strstr(r.err, "the file is empty (0 bytes): not a minidump"));
     assert_int_equal(r.out_len, 0);
+    tu_free_run(&r);
+    assert_int_equal(tu_write_file(empty, "MDMP\x93\xa7", 6), 0);
+    assert_int_equal(tu_heapdig(&r, "info", empty, NULL), 2);
+    assert_non_null(strstr(r.err, "truncated: the file is too short to hold a minidump header (32 bytes)"));
+    tu_free_run(&r);
+    assert_int_equal(tu_heapdig(&r, "info", HD_TEST_DATA_DIR, NULL), 2);
+    assert_non_null(strstr(r.err, "is a directory, not a dump file"));
     tu_free_run(&r);
     assert_int_equal(tu_heapdig(&r, "address", "--summary", nz, NULL), 2);
     assert_non_null(strstr(r.err, "not a minidump"));
@@ -457,6 +463,23 @@ static void test_full_dump_streams(void **state)
     assert_int_equal(hd_handle_at(d, 0)->handle_count, 3);
     assert_int_equal(hd_miscinfo_get(d)->pid, 0x1234);
     close_prefix(d);
+    /* and the CLI shows them */
+    {
+        tu_run r;
+        const char *path = tu_data_path("full_streams.dmp");
+        assert_int_equal(tu_write_file(path, B.buf, B.len), 0);
+        assert_int_equal(tu_heapdig(&r, "info", "--json", path, NULL), 0);
+        assert_non_null(strstr(r.out, "\"name\": \"plugin.dll\""));
+        assert_non_null(strstr(r.out, "\"handles\": 1,"));
+        assert_non_null(strstr(r.out, "\"name\": \"heap corruption\""));
+        assert_non_null(strstr(r.out, "\"name\": \"worker\""));
+        tu_free_run(&r);
+        assert_int_equal(tu_heapdig(&r, "info", path, NULL), 0);
+        assert_non_null(strstr(r.out, "Exception:   0xc0000374 (heap corruption) at 60001234, thread 0x100"));
+        assert_non_null(strstr(r.out, "\"worker\""));
+        assert_non_null(strstr(r.out, "1 loaded, 1 unloaded"));
+        tu_free_run(&r);
+    }
     mdb_free(&B);
 }
 
