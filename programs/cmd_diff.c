@@ -188,6 +188,17 @@ int cmd_diff(int argc, char **argv)
         hd_close(od);
         return EXIT_NOTHING;
     }
+    {
+        /* a diff only means something for two dumps of one program */
+        const char *a = NULL, *b = NULL;
+        size_t i;
+        for (i = 0; i < hd_module_count(od) && !a; i++)
+            if (strstr(hd_module_at(od, i)->name, ".exe") || strstr(hd_module_at(od, i)->name, ".EXE")) a = hd_module_at(od, i)->name;
+        for (i = 0; i < hd_module_count(nd) && !b; i++)
+            if (strstr(hd_module_at(nd, i)->name, ".exe") || strstr(hd_module_at(nd, i)->name, ".EXE")) b = hd_module_at(nd, i)->name;
+        if (a && b && strcmp(a, b) != 0)
+            fprintf(stderr, "heapdig diff: warning: the dumps are of different programs (%s, %s)\n", a, b);
+    }
     if (hd_diff_summaries(os, ns, &df) != HD_OK) {
         fprintf(stderr, "heapdig diff: out of memory\n");
         rc = EXIT_NOTHING;

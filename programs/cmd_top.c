@@ -92,6 +92,7 @@ static void print_text(hd_dump *d, const hd_summary *s, size_t limit)
         printf("... %zu more group%s: %s in %s blocks (-n 0 shows all)\n", s->group_count - n,
                s->group_count - n == 1 ? "" : "s", so_human(b1, rb), so_count(c1, rc));
     }
+    so_print_symbol_notes(stdout, d, s->groups, n);
 }
 
 void top_json_group(json *j, const hd_summary *s, const hd_group *g);
@@ -137,6 +138,7 @@ static void print_json(hd_dump *d, const hd_summary *s, size_t limit)
     for (i = 0; i < n; i++) top_json_group(&j, s, &s->groups[i]);
     json_end_arr(&j);
     if (s->busy_blocks && s->traced_blocks == 0) json_kstr(&j, "advice", so_ust_advice_text(d, adv, sizeof adv));
+    so_json_symbols(&j, d, s->groups, n);
     json_diags(&j, d);
     json_end_obj(&j);
     json_finish(&j);

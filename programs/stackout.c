@@ -9,9 +9,66 @@
 #include <unistd.h>   /* isatty */
 #include "stackout.h"
 
+static int have_symbol_path;
+
+int so_have_symbol_path(void) { return have_symbol_path; }
+
+/* The distinct modules of the frames of GROUPS[0..n) (at most CAP), in order of appearance. */
+static size_t modules_of(const hd_group *groups, size_t n, const hd_module **mods, size_t cap)
+{
+    size_t i, k, m, nm = 0;
+    for (i = 0; i < n; i++)
+        for (k = 0; groups[i].has_stack && k < groups[i].depth; k++) {
+            const hd_module *mod = groups[i].frames[k]->module;
+            if (!mod) continue;
+            for (m = 0; m < nm && mods[m] != mod; m++) {}
+            if (m == nm && nm < cap) mods[nm++] = mod;
+        }
+    return nm;
+}
+
+void so_print_symbol_notes(FILE *out, hd_dump *d, const hd_group *groups, size_t n)
+{
+    const hd_module *mods[64];
+    size_t i, nm;
+    if (!have_symbol_path) return;
+    nm = modules_of(groups, n, mods, 64);
+    if (!nm) return;
+    fprintf(out, "Symbols of the modules above:\n");
+    for (i = 0; i < nm; i++) {
+        const hd_module_syms *ms = hd_module_symbols(d, mods[i]);
+        if (!ms) continue;
+        if (ms->pdb) fprintf(out, "  %-24s PDB %s (%zu functions)\n", mods[i]->name, ms->pdb_path, ms->pdb_symbols);
+        else fprintf(out, "  %-24s %s; names from %zu exports\n", mods[i]->name, ms->note, ms->exports);
+    }
+}
+
+void so_json_symbols(json *j, hd_dump *d, const hd_group *groups, size_t n)
+{
+    const hd_module *mods[256];
+    size_t i, nm = modules_of(groups, n, mods, 256);
+    json_key(j, "symbols");
+    json_begin_arr(j);
+    for (i = 0; i < nm; i++) {
+        const hd_module_syms *ms = hd_module_symbols(d, mods[i]);
+        if (!ms) continue;
+        json_begin_obj(j);
+        json_kstr(j, "module", mods[i]->name);
+        json_kaddr(j, "base", mods[i]->base);
+        json_kbool(j, "pdb", ms->pdb);
+        json_kstr(j, "pdb_path", ms->pdb_path);
+        json_ku64(j, "pdb_symbols", ms->pdb_symbols);
+        json_ku64(j, "exports", ms->exports);
+        json_kstr(j, "note", ms->note);
+        json_end_obj(j);
+    }
+    json_end_arr(j);
+}
+
 void so_symbols(hd_dump *d, const char *opt_value)
 {
     const char *env = getenv("_NT_SYMBOL_PATH");
+    have_symbol_path = (opt_value && *opt_value) || (env && *env);
     if (opt_value && hd_sym_add_path(d, opt_value) != HD_OK)
         fprintf(stderr, "heapdig: out of memory reading --symbols\n");
     if (env && *env && hd_sym_add_path(d, env) != HD_OK)

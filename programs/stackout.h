@@ -12,6 +12,13 @@
 /* --symbols DIR[;DIR...] and then the local parts of _NT_SYMBOL_PATH. */
 void so_symbols(hd_dump *d, const char *opt_value);
 
+/* 1 when a symbol path was given (--symbols or _NT_SYMBOL_PATH). */
+int so_have_symbol_path(void);
+/* Where the names of the modules in GROUPS came from: text lines (only when a symbol path was
+** given: then users want to know which PDBs were found) and a JSON array "symbols". */
+void so_print_symbol_notes(FILE *out, hd_dump *d, const hd_group *groups, size_t n);
+void so_json_symbols(json *j, hd_dump *d, const hd_group *groups, size_t n);
+
 /* "13.0 GB", "88.0 MB", "4.0 kB", "512 B" (binary units, one decimal). */
 const char *so_human(char buf[32], uint64_t bytes);
 /* "+13.0 GB" / "-512 B" */

@@ -118,6 +118,36 @@ static void test_top_groups(void **state)
     tu_free_run(&r);
 }
 
+/* With a symbol path that lacks halcon.pdb, top says where the names came from. */
+static void test_symbol_notes(void **state)
+{
+    tu_run r;
+    tj_doc *doc;
+    const tj *syms;
+    size_t i;
+    int seen = 0;
+    (void)state;
+    assert_int_equal(tu_heapdig(&r, "top", "--json", "--symbols", tu_data_path("no-symbols-here"), DMP, NULL), 0);
+    doc = tj_parse(r.out);
+    assert_non_null(doc);
+    syms = tj_get(tj_root(doc), "symbols");
+    for (i = 0; i < tj_len(syms); i++) {
+        const tj *m = tj_at(syms, i);
+        if (strcmp(tj_str(tj_get(m, "module")), "halcon.dll") != 0) continue;
+        seen = 1;
+        assert_false(tj_bool(tj_get(m, "pdb")));
+        assert_non_null(strstr(tj_str(tj_get(m, "note")), "halcon.pdb"));
+        assert_non_null(strstr(tj_str(tj_get(m, "note")), "not found"));
+        assert_true(tj_u64(tj_get(m, "exports")) >= 6);   /* the seed's six halcon functions */
+    }
+    assert_true(seen);
+    tj_free(doc);
+    tu_free_run(&r);
+    assert_int_equal(tu_heapdig(&r, "top", "--symbols", tu_data_path("no-symbols-here"), DMP, NULL), 0);
+    assert_non_null(strstr(r.out, "Symbols of the modules above:"));
+    tu_free_run(&r);
+}
+
 static void test_top_text(void **state)
 {
     tu_run r;
@@ -180,6 +210,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_top_groups),
         cmocka_unit_test(test_top_text),
+        cmocka_unit_test(test_symbol_notes),
         cmocka_unit_test(test_find_16mb_block),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
