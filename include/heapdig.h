@@ -25,6 +25,8 @@ extern "C" {
 
 #if defined(_WIN32) && defined(HD_BUILD_SHARED)
 #  define HD_API __declspec(dllexport)
+#elif defined(_WIN32)
+#  define HD_API
 #elif defined(__GNUC__)
 #  define HD_API __attribute__((visibility("default")))
 #else
