@@ -90,6 +90,29 @@ static void print_text(hd_dump *d, const found *f)
 {
     unsigned ptr = so_ptr_size(d);
     char a[32], u[32], h[32], b1[32];
+    if (f->in_block && f->b.kind == HD_BLOCK_PAGEHEAP) {
+        /* page heap: WinDbg prints the DPH node instead of a heap entry */
+        const hd_block *b = &f->b;
+        printf("    address %s found in\n", fmt_addr(a, f->va, 4));
+        printf("    _DPH_HEAP_ROOT @ %s\n", fmt_addr(h, b->heap->address + 0x1000, 4));
+        printf("    in %s allocation (  DPH_HEAP_BLOCK:         UserAddr         UserSize -         VirtAddr         VirtSize)\n",
+               b->state == HD_BLOCK_BUSY ? "busy" : "free-ed");
+        printf("    %30s: %16s %16" PRIx64 " - ", fmt_addr(h, b->dph_node, 4), fmt_addr(a, b->user_address, 4), b->user_size);
+        printf("%16s %16" PRIx64 "\n", fmt_addr(u, b->dph_virtual_block, 4), b->size);
+        printf("    the address is ");
+        if (!strcmp(f->where, "user")) printf("in the user data, at UserAddr+0x%" PRIx64 " (of 0x%" PRIx64 " bytes)\n", f->offset, b->user_size);
+        else if (!strcmp(f->where, "header")) printf("in the page heap block header (_DPH_BLOCK_INFORMATION), before UserAddr\n");
+        else printf("past the user data, in the fill before the guard page\n");
+        if (f->stack_err == HD_OK && f->frames) {
+            printf("\n");
+            so_print_frames(stdout, "    ", f->frames, f->stack->depth, ptr);
+        } else if (b->stack_scheme != HD_STACK_NONE) {
+            printf("    allocation stack: recorded (%s 0x%" PRIx64 ") but not readable: %s\n", scheme_name(b->stack_scheme),
+                   b->stack_ref, hd_strerror(f->stack_err));
+        }
+        (void)b1;
+        return;
+    }
     if (f->in_block) {
         const hd_block *b = &f->b;
         int w = ptr == 8 ? 16 : 8;
@@ -176,6 +199,10 @@ static void json_block(json *j, const hd_block *b)
         json_ku64(j, "reserve_size", b->reserve_size);
     }
     if (b->subsegment) json_kaddr(j, "subsegment", b->subsegment);
+    if (b->kind == HD_BLOCK_PAGEHEAP) {
+        json_kaddr(j, "dph_node", b->dph_node);
+        json_kaddr(j, "dph_virtual_block", b->dph_virtual_block);
+    }
     if (b->segment >= 0 && (size_t)b->segment < b->heap->segment_count) json_kaddr(j, "segment", b->heap->segments[b->segment].address);
     json_ku64(j, "hdr_size", b->hdr_size);
     json_ku64(j, "hdr_previous_size", b->hdr_previous_size);

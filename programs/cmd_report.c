@@ -274,6 +274,13 @@ static void section_top(FILE *f, hd_dump *d, const hd_summary *s, size_t limit)
                "C runtime itself &mdash; usually the function to look at. %s in %s blocks in total.</p>\n",
             so_human(b, s->busy_bytes), so_count(c, s->busy_blocks));
     if (!labels || !vals || !labbuf) { fputs("<p>out of memory</p></section>\n", f); free(labels); free(vals); free(labbuf); return; }
+    if (s->heaps_walked == 0) {
+        fprintf(f, "<div class=\"problem err\"><p>No heap could be read: this dump does not contain the memory of the "
+                   "process's heaps (it was written without full memory, or the heaps are of a kind heapdig does not "
+                   "walk; the Heaps section below says which).</p><p>To find where the memory went, capture a full dump "
+                   "of the process: <code>procdump -ma &lt;pid&gt;</code>, or Task Manager &rarr; Details &rarr; right-click "
+                   "&rarr; Create dump file.</p></div>\n");
+    }
     if (s->busy_blocks && s->traced_blocks == 0) {
         char adv[1024];
         fprintf(f, "<div class=\"problem\"><p>");
@@ -352,6 +359,7 @@ static size_t count_problems(hd_dump *d, const hd_summary *s)
     for (i = 0; i < hd_diag_count(d); i++)
         if (hd_diag_get(d, i)->sev >= HD_SEV_WARN) n++;
     if (s->busy_blocks && !s->traced_blocks) n++;
+    if (s->heaps_walked == 0) n++;
     return n;
 }
 
@@ -365,6 +373,9 @@ static void section_problems(FILE *f, hd_dump *d, const hd_summary *s)
         for (k = 0; s->groups[i].has_stack && k < s->groups[i].depth; k++)
             if (s->groups[i].frames[k]->jit) { jit++; break; }
     }
+    if (s->heaps_walked == 0)
+        fprintf(f, "<div class=\"problem err\">No heap could be read from this dump, so it cannot say where the "
+                   "heap memory went (see the top of the report).</div>\n");
     if (s->busy_blocks && !s->traced_blocks)
         fprintf(f, "<div class=\"problem\">No allocation stacks: the report cannot say which code allocated the memory "
                    "(see the advice above).</div>\n");
@@ -387,7 +398,10 @@ static void section_problems(FILE *f, hd_dump *d, const hd_summary *s)
         fputs("</div>\n", f);
     }
     if (n > shown + 0 && shown == 200) fprintf(f, "<p>... more in <code>heapdig info --verbose</code>.</p>\n");
-    if (!shown && !jit && s->traced_blocks && !s->heaps_failed) fprintf(f, "<p class=\"ok\">None: every heap was read completely.</p>\n");
+    if (!shown && !jit && s->traced_blocks && !s->heaps_failed && s->heaps_walked)
+        fprintf(f, "<p class=\"ok\">None: every heap was read completely.</p>\n");
+    else if (!shown && !jit && s->heaps_walked && !s->heaps_failed && s->busy_blocks == 0)
+        fprintf(f, "<p class=\"ok\">None.</p>\n");
     fprintf(f, "</section>\n");
 }
 

@@ -32,8 +32,10 @@
 **
 ** Hostile input: every block number is checked against NumBlocks and the file length, every
 ** stream size against the file length, every record against its stream; nothing is trusted.
-** Not supported: OMAP address translation (PDBs of BBT-optimised images), the older MSF 2.0
-** container.
+** Images rearranged after linking (BBT: Windows 7's system DLLs among others) carry OMAP: the
+** symbols then refer to the original sections (optional debug header [10], SectionHdrOrig) and are
+** mapped to image RVAs through OmapFromSrc ([4]; {u32 source, u32 target} sorted by source; a
+** target of 0 drops the range).  Not supported: the older MSF 2.0 container.
 */
 #include <stdio.h>    /* snprintf */
 #include <stdlib.h>   /* malloc, free, qsort */
@@ -266,15 +268,60 @@ raw:
 
 /* ---- symbols ------------------------------------------------------------------------------ */
 
-typedef struct secmap { const uint32_t *rva, *size, *flags; size_t n; } secmap;
+/* How symbols' SEG:OFF become image RVAs: the sections they refer to, and for images rearranged
+** after linking (BBT / OMAP) the OmapFromSrc table {u32 source rva, u32 image rva} sorted by
+** source rva, with the sections of the original layout. */
+typedef struct secmap {
+    const uint32_t *rva, *size, *flags;
+    size_t n;
+    const uint8_t *omap;     /* NULL: no translation */
+    size_t nomap;
+} secmap;
+
+/* Image RVA of source RVA R through the OMAP: the last entry at or below R, offset by the
+** distance from it; -1 when R falls before the table or in a range the optimiser dropped. */
+static int64_t omap_map(const secmap *s, uint32_t r)
+{
+    size_t lo = 0, hi = s->nomap;
+    uint32_t from, to;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (rd_le32(s->omap + 8 * mid) <= r) lo = mid + 1; else hi = mid;
+    }
+    if (lo == 0) return -1;
+    from = rd_le32(s->omap + 8 * (lo - 1));
+    to = rd_le32(s->omap + 8 * (lo - 1) + 4);
+    if (to == 0) return -1;
+    if ((uint64_t)to + (r - from) > 0xFFFFFFFFu) return -1;
+    return (int64_t)to + (r - from);
+}
 
 /* RVA of SEG:OFF when SEG is an executable section; -1 otherwise. */
 static int64_t code_rva(const secmap *s, uint16_t seg, uint32_t off)
 {
+    uint64_t r;
     if (seg == 0 || seg > s->n) return -1;
     if (!(s->flags[seg - 1] & (0x20u | 0x20000000u))) return -1;   /* CNT_CODE | MEM_EXECUTE */
-    if ((uint64_t)s->rva[seg - 1] + off > 0xFFFFFFFFu) return -1;
-    return (int64_t)s->rva[seg - 1] + off;
+    r = (uint64_t)s->rva[seg - 1] + off;
+    if (r > 0xFFFFFFFFu) return -1;
+    return s->omap ? omap_map(s, (uint32_t)r) : (int64_t)r;
+}
+
+/* Section headers (IMAGE_SECTION_HEADER[]) of stream IDX into three malloc'ed arrays. */
+static size_t load_sections(const uint8_t *h, size_t len, uint32_t **rva, uint32_t **size, uint32_t **flags)
+{
+    size_t n = len / 40, i;
+    *rva = malloc((n ? n : 1) * 4);
+    *size = malloc((n ? n : 1) * 4);
+    *flags = malloc((n ? n : 1) * 4);
+    if (!*rva || !*size || !*flags) return (size_t)-1;
+    for (i = 0; i < n; i++) {
+        (*size)[i] = rd_le32(h + 40 * i + 8);
+        (*rva)[i] = rd_le32(h + 40 * i + 0xC);
+        (*flags)[i] = rd_le32(h + 40 * i + 0x24);
+        if ((*size)[i] == 0) (*size)[i] = rd_le32(h + 40 * i + 0x10);
+    }
+    return n;
 }
 
 /* Walk the records of BUF[start..end); collect publics and procedures. */
@@ -345,8 +392,12 @@ hd_err pdb_parse(const uint8_t *data, size_t len, const uint32_t *fallback_rva, 
     hd_err e;
     pool pl = {0};
     symvec sv = {0};
-    secmap sm = {fallback_rva, fallback_size, fallback_flags, nfallback};
+    secmap sm = {fallback_rva, fallback_size, fallback_flags, nfallback, NULL, 0};
+    secmap symmap;             /* what symbols are translated with (sm, or the original layout + OMAP) */
     uint32_t *own_rva = NULL, *own_size = NULL, *own_flags = NULL;
+    uint32_t *orig_rva = NULL, *orig_size = NULL, *orig_flags = NULL;
+    uint8_t *omap = NULL, *ohdr = NULL;
+    size_t omap_len = 0, ohdr_len = 0;
     size_t i;
     *out = NULL;
     if (whylen) why[0] = 0;
@@ -390,16 +441,8 @@ hd_err pdb_parse(const uint8_t *data, size_t len, const uint32_t *fallback_rva, 
         if (sizes[6] >= 12) {
             uint16_t sidx = rd_le16(dbi + sub[6] + 10);
             if (sidx != 0xFFFF && msf_stream(&m, sidx, &shdr, &shdr_len) == HD_OK && shdr_len >= 40) {
-                size_t n = shdr_len / 40;
-                own_rva = malloc(n * 4);
-                own_size = malloc(n * 4);
-                own_flags = malloc(n * 4);
-                if (!own_rva || !own_size || !own_flags) { e = HD_ENOMEM; snprintf(why, whylen, "out of memory"); goto done; }
-                for (i = 0; i < n; i++) {
-                    own_size[i] = rd_le32(shdr + 40 * i + 8);
-                    own_rva[i] = rd_le32(shdr + 40 * i + 0xC);
-                    own_flags[i] = rd_le32(shdr + 40 * i + 0x24);
-                }
+                size_t n = load_sections(shdr, shdr_len, &own_rva, &own_size, &own_flags);
+                if (n == (size_t)-1) { e = HD_ENOMEM; snprintf(why, whylen, "out of memory"); goto done; }
                 sm.rva = own_rva;
                 sm.size = own_size;
                 sm.flags = own_flags;
@@ -411,12 +454,30 @@ hd_err pdb_parse(const uint8_t *data, size_t len, const uint32_t *fallback_rva, 
             e = HD_ECORRUPT;
             goto done;
         }
+        /* an image rearranged after linking: symbols refer to the original sections ([10],
+        ** SectionHdrOrig) and map to the image through OmapFromSrc ([4]) */
+        symmap = sm;
+        if (sizes[6] >= 22) {
+            uint16_t oidx = rd_le16(dbi + sub[6] + 8), hidx = rd_le16(dbi + sub[6] + 20);
+            if (oidx != 0xFFFF && hidx != 0xFFFF && msf_stream(&m, oidx, &omap, &omap_len) == HD_OK && omap_len >= 8 &&
+                msf_stream(&m, hidx, &ohdr, &ohdr_len) == HD_OK && ohdr_len >= 40) {
+                size_t n = load_sections(ohdr, ohdr_len, &orig_rva, &orig_size, &orig_flags);
+                if (n == (size_t)-1) { e = HD_ENOMEM; snprintf(why, whylen, "out of memory"); goto done; }
+                symmap.rva = orig_rva;
+                symmap.size = orig_size;
+                symmap.flags = orig_flags;
+                symmap.n = n;
+                symmap.omap = omap;
+                symmap.nomap = omap_len / 8;
+                p->omap = 1;
+            }
+        }
         /* public and global records */
         if (symrec != 0xFFFF) {
             uint8_t *recs = NULL;
             size_t rl;
             if (msf_stream(&m, symrec, &recs, &rl) == HD_OK) {
-                int r = scan_records(recs, 0, rl, &sm, x86, &pl, &sv);
+                int r = scan_records(recs, 0, rl, &symmap, x86, &pl, &sv);
                 free(recs);
                 if (r < 0) { e = HD_ENOMEM; snprintf(why, whylen, "out of memory"); goto done; }
             }
@@ -437,7 +498,7 @@ hd_err pdb_parse(const uint8_t *data, size_t len, const uint32_t *fallback_rva, 
             at = (s + 3) & ~(uint64_t)3;
             if (ms == 0xFFFF || symbytes < 4) continue;
             if (msf_stream(&m, ms, &mod, &mod_len) != HD_OK) continue;
-            if (scan_records(mod, 4, HD_MIN((size_t)symbytes, mod_len), &sm, x86, &pl, &sv) < 0) {
+            if (scan_records(mod, 4, HD_MIN((size_t)symbytes, mod_len), &symmap, x86, &pl, &sv) < 0) {
                 e = HD_ENOMEM;
                 snprintf(why, whylen, "out of memory");
                 goto done;
@@ -481,6 +542,11 @@ done:
     free(own_rva);
     free(own_size);
     free(own_flags);
+    free(orig_rva);
+    free(orig_size);
+    free(orig_flags);
+    free(omap);
+    free(ohdr);
     free(pl.p);
     free(sv.v);
     if (e != HD_OK) {

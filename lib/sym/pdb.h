@@ -26,6 +26,7 @@ typedef struct pdb {
     uint32_t age;          /* PDB info stream age */
     uint32_t dbi_age;      /* DBI stream age (what the image's CodeView record carries) */
     uint16_t machine;      /* DBI Machine: 0x14c x86, 0x8664 x64 */
+    int omap;              /* symbols were translated through OMAP (a BBT-rearranged image) */
     size_t nsyms;
     pdb_sym *syms;         /* code symbols, sorted by rva, one per rva */
     size_t nsections;

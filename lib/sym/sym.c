@@ -286,6 +286,12 @@ static const char *describe(hd_dump *d, uint64_t a, int *jit)
             (t->stack_size && a >= t->stack_start && a - t->stack_start < t->stack_size))
             return arena_printf(&d->ar, "stack of thread %zu (id 0x%x)", i, t->id);
     }
+    /* a DLL unloaded after the allocation: its code was there when the stack was recorded */
+    for (i = 0; i < d->unloaded.len; i++) {
+        const hd_module *m = VEC_AT(&d->unloaded, hd_module, i);
+        if (a >= m->base && a - m->base < m->size)
+            return arena_printf(&d->ar, "in unloaded module %s+0x%llx", m->name, (unsigned long long)(a - m->base));
+    }
     r = hd_region_find(d, a);
     if (!r) return d->has_meminfo ? "not in any region" : "unknown memory (the dump has no MemoryInfoList)";
     if (!d->has_meminfo) return "captured memory of unknown kind (the dump has no MemoryInfoList)";

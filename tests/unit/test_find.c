@@ -191,6 +191,54 @@ static void test_outside_heaps(void **state)
     tu_free_run(&r);
 }
 
+/* A page heap block (scenario tests/data/scenarios/pageheap.txt): the DPH node and WinDbg's DPH form. */
+static void test_pageheap_block(void **state)
+{
+    char dmp[1100], json[1100], scen[1100], cmd[4000], a[32];
+    tj_doc *man, *doc;
+    const tj *heaps, *b = NULL, *root;
+    tu_run r;
+    size_t h, i;
+    (void)state;
+    snprintf(dmp, sizeof dmp, "%s", tu_data_path("find_dph.dmp"));
+    snprintf(json, sizeof json, "%s", tu_data_path("find_dph.json"));
+    snprintf(scen, sizeof scen, "%s/tests/data/scenarios/pageheap.txt", HD_SOURCE_DIR);
+    snprintf(cmd, sizeof cmd, "'%s' --layout win10-x64 --scenario '%s' -o '%s' --truth '%s' >/dev/null 2>&1", HD_MKDUMP_EXE, scen,
+             dmp, json);
+    assert_int_equal(system(cmd), 0);
+    man = tj_parse_file(json);
+    assert_non_null(man);
+    heaps = tj_get(tj_root(man), "heaps");
+    for (h = 0; h < tj_len(heaps) && !b; h++)
+        for (i = 0; i < tj_len(tj_get(tj_at(heaps, h), "blocks")) && !b; i++) {
+            const tj *x = tj_at(tj_get(tj_at(heaps, h), "blocks"), i);
+            if (!strcmp(tj_str(tj_get(x, "kind")), "pageheap") && tj_len(tj_get(x, "stack"))) b = x;
+        }
+    if (!b) {
+        print_message("[  SKIP    ] mkdump wrote no page heap block\n");
+        tj_free(man);
+        skip();
+    }
+    snprintf(a, sizeof a, "%llx", (unsigned long long)(tj_u64(tj_get(b, "user_address")) + 8));
+    assert_int_equal(tu_heapdig(&r, "find", "--json", dmp, a, NULL), 0);
+    doc = tj_parse(r.out);
+    assert_non_null(doc);
+    root = tj_root(doc);
+    assert_string_equal(tj_str(tj_get(tj_get(root, "block"), "kind")), "pageheap");
+    assert_int_equal(tj_u64(tj_get(tj_get(root, "block"), "dph_node")), tj_u64(tj_get(b, "dph_node")));
+    assert_int_equal(tj_u64(tj_get(tj_get(root, "block"), "user_size")), tj_u64(tj_get(b, "user_size")));
+    assert_int_equal(tj_len(tj_get(root, "stack")), tj_len(tj_get(b, "stack")));
+    for (i = 0; i < tj_len(tj_get(b, "stack")); i++)
+        assert_string_equal(tj_str(tj_at(tj_get(root, "stack"), i)), tj_str(tj_at(tj_get(b, "stack"), i)));
+    tj_free(doc);
+    tu_free_run(&r);
+    assert_int_equal(tu_heapdig(&r, "find", dmp, a, NULL), 0);
+    assert_non_null(strstr(r.out, "_DPH_HEAP_ROOT @"));
+    assert_non_null(strstr(r.out, "in busy allocation (  DPH_HEAP_BLOCK:"));
+    tu_free_run(&r);
+    tj_free(man);
+}
+
 /* top --csv and --folded carry the same numbers as --json. */
 static void test_top_formats(void **state)
 {
@@ -259,6 +307,7 @@ int main(void)
         cmocka_unit_test(test_free_block),
         cmocka_unit_test(test_outside_heaps),
         cmocka_unit_test(test_top_formats),
+        cmocka_unit_test(test_pageheap_block),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

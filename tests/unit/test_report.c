@@ -117,6 +117,25 @@ static void test_no_stacks_advice(void **state)
     tu_free_run(&r);
 }
 
+/* ../shared/corpus/SOURCES.md: sigsegv.dmp lists 2 heaps whose memory is not in the dump. */
+static void test_no_heap_memory(void **state)
+{
+    TU_CORPUS_OR_SKIP(path, "sigsegv.dmp");
+    char out[1100], *h;
+    tu_run r;
+    (void)state;
+    snprintf(out, sizeof out, "%s", tu_data_path("report_sigsegv.html"));
+    h = report(out, path, NULL);
+    assert_non_null(strstr(h, "No heap could be read"));
+    assert_non_null(strstr(h, "procdump -ma"));
+    free(h);
+    /* top has nothing to say: exit 2, nothing on stdout, the reason on stderr */
+    assert_int_equal(tu_heapdig(&r, "top", "--json", path, NULL), 2);
+    assert_int_equal(r.out_len, 0);
+    assert_non_null(strstr(r.err, "no NT heap could be walked"));
+    tu_free_run(&r);
+}
+
 static const char *find_chromium(void)
 {
     static const char *const cands[] = {"/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"};
@@ -171,6 +190,7 @@ int main(void)
         cmocka_unit_test(test_structure),
         cmocka_unit_test(test_escaping),
         cmocka_unit_test(test_no_stacks_advice),
+        cmocka_unit_test(test_no_heap_memory),
         cmocka_unit_test(test_renders_in_chromium),
     };
     return cmocka_run_group_tests(tests, setup, NULL);

@@ -173,6 +173,7 @@ static int build(prog *p, const char *arch, uint64_t base, uint16_t md_arch, con
         mdw_region(b, 0x7fe83e30000ull, 0x7fe83e30000ull, 0x10000, 0x1000, 0x20, 0x20000);
     }
     mdw_thread(b, 0x1234, 0, 0x5000000, 0x1000);
+    mdw_unloaded(b, 0x6000000, 0x20000, "C:\\old\\plugin.dll");   /* unloaded since: frames may point there */
     mdw_memory(b, 0x5000000, NULL, 0x1000);
     snprintf(p->dump, sizeof p->dump, "%s/prog.dmp", p->dir);
     assert_int_equal(mdw_write(b, p->dump), 0);
@@ -267,6 +268,9 @@ static void test_exports_without_pdb(void **state)
     f = sym(d, 0x12345678);
     assert_false(f->jit);
     assert_string_equal(f->region, "not in any region");
+    f = sym(d, 0x6001234);
+    assert_string_equal(f->text, "0x6001234");
+    assert_string_equal(f->region, "in unloaded module plugin.dll+0x1234");
     assert_false(hd_module_symbols(d, hd_module_at(d, 0))->pdb);
     assert_int_equal(hd_module_symbols(d, hd_module_at(d, 0))->exports, 2);
     hd_close(d);
@@ -389,6 +393,179 @@ static void test_pdb_x86(void **state)
     hd_close(d);
 }
 
+/* ---- OMAP: a PDB of an image rearranged after linking ----
+** The test rewrites the lld PDB as BBT would have left it: the DBI optional debug header gains
+** OmapFromSrc ([4]) and SectionHdrOrig ([10]) streams, claiming that the code was linked with .text
+** at ORIG and that the optimiser then swapped the first two 0x40-byte chunks of .text.  Expected
+** names follow from the map file's section offsets and that OMAP: a function at .text offset o
+** < 0x40 now lives at .text + 0x40 + o, one at 0x40 <= o < 0x80 at .text + (o - 0x40). */
+#define ORIG 0x30000u
+
+static uint32_t le32(const uint8_t *p) { return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24; }
+static void put32le(uint8_t *p, uint32_t v) { p[0] = (uint8_t)v; p[1] = (uint8_t)(v >> 8); p[2] = (uint8_t)(v >> 16); p[3] = (uint8_t)(v >> 24); }
+
+typedef struct strm { uint8_t *b; uint32_t n; } strm;
+
+/* Read every stream of an MSF 7.0 file (test data: trusted, only asserted). */
+static strm *msf_read(const uint8_t *f, size_t len, uint32_t *count)
+{
+    uint32_t bs = le32(f + 0x20), dirb = le32(f + 0x2C), map = le32(f + 0x34), nd = (dirb + bs - 1) / bs, i, k, ns;
+    uint8_t *dir = malloc((size_t)nd * bs);
+    const uint8_t *list;
+    strm *s;
+    assert_non_null(dir);
+    for (i = 0; i < nd; i++) memcpy(dir + (size_t)i * bs, f + (size_t)le32(f + (size_t)map * bs + 4 * i) * bs, bs);
+    ns = le32(dir);
+    s = calloc(ns + 2, sizeof *s);
+    list = dir + 4 + 4 * ns;
+    for (k = 0; k < ns; k++) {
+        uint32_t sz = le32(dir + 4 + 4 * k), nb = sz == 0xFFFFFFFFu ? 0 : (sz + bs - 1) / bs;
+        s[k].n = sz == 0xFFFFFFFFu ? 0 : sz;
+        s[k].b = malloc(s[k].n + 1);
+        for (i = 0; i < nb; i++) {
+            uint32_t blk = le32(list + 4 * i), take = s[k].n - i * bs < bs ? s[k].n - i * bs : bs;
+            assert_true((size_t)(blk + 1) * bs <= len);
+            memcpy(s[k].b + (size_t)i * bs, f + (size_t)blk * bs, take);
+        }
+        list += 4 * nb;
+    }
+    free(dir);
+    *count = ns;
+    return s;
+}
+
+/* Write streams as an MSF 7.0 file with 4096-byte blocks: superblock, two free-page-map blocks,
+** the streams, the directory, its block map. */
+static uint8_t *msf_write(const strm *s, uint32_t ns, size_t *len)
+{
+    const uint32_t bs = 4096;
+    uint32_t blocks = 3, k, i, dirbytes = 4 + 8 * ns, dirblocks, next;
+    uint8_t *f, *dir;
+    for (k = 0; k < ns; k++) { blocks += (s[k].n + bs - 1) / bs; dirbytes += 4 * ((s[k].n + bs - 1) / bs); }
+    dirblocks = (dirbytes + bs - 1) / bs;
+    blocks += dirblocks + 1;
+    f = calloc(blocks, bs);
+    dir = calloc(dirblocks, bs);
+    assert_non_null(f);
+    assert_non_null(dir);
+    memcpy(f, "Microsoft C/C++ MSF 7.00\r\n\x1a" "DS\0\0\0", 32);
+    put32le(f + 0x20, bs);
+    put32le(f + 0x24, 1);
+    put32le(f + 0x28, blocks);
+    put32le(f + 0x2C, dirbytes);
+    put32le(f + 0x34, blocks - 1);
+    put32le(dir, ns);
+    next = 3;
+    {
+        uint8_t *lp = dir + 4 + 4 * ns;
+        for (k = 0; k < ns; k++) {
+            uint32_t nb = (s[k].n + bs - 1) / bs;
+            put32le(dir + 4 + 4 * k, s[k].n);
+            for (i = 0; i < nb; i++) {
+                uint32_t take = s[k].n - i * bs < bs ? s[k].n - i * bs : bs;
+                memcpy(f + (size_t)next * bs, s[k].b + (size_t)i * bs, take);
+                put32le(lp, next++);
+                lp += 4;
+            }
+        }
+    }
+    for (i = 0; i < dirblocks; i++) {
+        memcpy(f + (size_t)(next + i) * bs, dir + (size_t)i * bs, bs);
+        put32le(f + (size_t)(blocks - 1) * bs + 4 * i, next + i);
+    }
+    free(dir);
+    *len = (size_t)blocks * bs;
+    return f;
+}
+
+/* .text offset of NAME from the map's "0001:000000xx" column. */
+static uint32_t map_text_off(const prog *p, const char *name)
+{
+    char *map = slurp(p->dir, "prog.map"), *line;
+    uint32_t off = 0xFFFFFFFFu;
+    for (line = strtok(map, "\n"); line; line = strtok(NULL, "\n")) {
+        unsigned seg, o;
+        char sym[512];
+        if (sscanf(line, " %x:%x %511s", &seg, &o, sym) == 3 && seg == 1 && !strcmp(sym, name)) { off = o; break; }
+    }
+    free(map);
+    assert_true(off != 0xFFFFFFFFu);
+    return off;
+}
+
+static void test_pdb_omap(void **state)
+{
+    char from[1300], dir[1200], to[1300], want[200];
+    uint8_t *f, *out, omap[4 * 8];
+    size_t flen, olen;
+    uint32_t ns, k, dbg_at, T;
+    strm *s;
+    hd_dump *d = NULL;
+    const char *names[] = {"hd_global_hidden", "hd_static_helper", "hd_exported_alloc", "hd_exported_second"};
+    (void)state;
+    NEED_TOOLCHAIN();
+    snprintf(from, sizeof from, "%s/prog.pdb", P64.dir);
+    f = tu_read_file(from, &flen);
+    assert_non_null(f);
+    s = msf_read(f, flen, &ns);
+    s = realloc(s, (ns + 2) * sizeof *s);
+    /* DBI: optional debug header is the last substream; make it 11 entries */
+    {
+        strm *dbi = &s[3];
+        uint32_t sub6 = le32(dbi->b + 0x30), start = dbi->n - sub6;
+        assert_true(sub6 >= 12);
+        if (sub6 < 22) {
+            dbi->b = realloc(dbi->b, dbi->n + (22 - sub6));
+            memset(dbi->b + dbi->n, 0xFF, 22 - sub6);
+            dbi->n += 22 - sub6;
+            put32le(dbi->b + 0x30, 22);
+        }
+        dbg_at = start;
+        T = 0;
+        /* the image's .text rva, from the section header stream [5] */
+        {
+            uint16_t sh = (uint16_t)(dbi->b[dbg_at + 10] | dbi->b[dbg_at + 11] << 8);
+            T = le32(s[sh].b + 0xC);
+            /* SectionHdrOrig: the same headers with .text at ORIG */
+            s[ns + 1].n = s[sh].n;
+            s[ns + 1].b = malloc(s[sh].n);
+            memcpy(s[ns + 1].b, s[sh].b, s[sh].n);
+            put32le(s[ns + 1].b + 0xC, ORIG);
+        }
+        dbi->b[dbg_at + 8] = (uint8_t)ns;            /* [4] OmapFromSrc */
+        dbi->b[dbg_at + 9] = (uint8_t)(ns >> 8);
+        dbi->b[dbg_at + 20] = (uint8_t)(ns + 1);     /* [10] SectionHdrOrig */
+        dbi->b[dbg_at + 21] = (uint8_t)((ns + 1) >> 8);
+    }
+    /* OmapFromSrc: chunks [0,0x40) and [0x40,0x80) swapped, the rest in place, then the end */
+    put32le(omap + 0, ORIG);          put32le(omap + 4, T + 0x40);
+    put32le(omap + 8, ORIG + 0x40);   put32le(omap + 12, T);
+    put32le(omap + 16, ORIG + 0x80);  put32le(omap + 20, T + 0x80);
+    put32le(omap + 24, ORIG + 0x1000); put32le(omap + 28, 0);
+    s[ns].n = sizeof omap;
+    s[ns].b = malloc(sizeof omap);
+    memcpy(s[ns].b, omap, sizeof omap);
+    out = msf_write(s, ns + 2, &olen);
+    snprintf(dir, sizeof dir, "%s/omap", P64.dir);
+    mkdirs(dir);
+    snprintf(to, sizeof to, "%s/prog.pdb", dir);
+    assert_int_equal(tu_write_file(to, out, olen), 0);
+    assert_int_equal(hd_open(P64.dump, NULL, &d), HD_OK);
+    assert_int_equal(hd_sym_add_path(d, dir), HD_OK);
+    for (k = 0; k < sizeof names / sizeof names[0]; k++) {
+        uint32_t o = map_text_off(&P64, names[k]), now;
+        assert_true(o < 0x80);
+        now = o < 0x40 ? 0x40 + o : o - 0x40;
+        snprintf(want, sizeof want, "prog!%s+0x3", names[k]);
+        expect(d, P64.base + T + now + 3, want, HD_SYM_PDB);
+    }
+    hd_close(d);
+    for (k = 0; k < ns + 2; k++) free(s[k].b);
+    free(s);
+    free(out);
+    free(f);
+}
+
 /* The CLI: --symbols, and _NT_SYMBOL_PATH's local cache (its URL is never used). */
 static void test_cli_symbol_path(void **state)
 {
@@ -431,6 +608,7 @@ int main(void)
         cmocka_unit_test(test_pdb_mismatch_falls_back),
         cmocka_unit_test(test_pdb_x86),
         cmocka_unit_test(test_cli_symbol_path),
+        cmocka_unit_test(test_pdb_omap),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }

@@ -42,6 +42,7 @@ struct mdw {
     uint32_t major, minor, build;
     mem *mems; size_t nmem;
     mod *mods; size_t nmod;
+    mod *unl; size_t nunl;
     reg *regs; size_t nreg;
     thr *thrs; size_t nthr;
 };
@@ -62,7 +63,8 @@ void mdw_free(mdw *b)
     if (!b) return;
     for (i = 0; i < b->nmem; i++) free(b->mems[i].bytes);
     for (i = 0; i < b->nmod; i++) { free(b->mods[i].path); free(b->mods[i].pdb); }
-    free(b->mems); free(b->mods); free(b->regs); free(b->thrs);
+    for (i = 0; i < b->nunl; i++) free(b->unl[i].path);
+    free(b->mems); free(b->mods); free(b->unl); free(b->regs); free(b->thrs);
     free(b);
 }
 
@@ -89,6 +91,15 @@ void mdw_module(mdw *b, uint64_t base, uint32_t size, const char *path, const ui
     memset(m, 0, sizeof *m);
     m->base = base; m->size = size; m->path = dupstr(path);
     if (guid) { m->has_cv = 1; memcpy(m->guid, guid, 16); m->age = age; m->pdb = dupstr(pdb_name ? pdb_name : ""); }
+}
+
+void mdw_unloaded(mdw *b, uint64_t base, uint32_t size, const char *path)
+{
+    mod *m;
+    GROW(b->unl, b->nunl);
+    m = &b->unl[b->nunl++];
+    memset(m, 0, sizeof *m);
+    m->base = base; m->size = size; m->path = dupstr(path);
 }
 
 void mdw_region(mdw *b, uint64_t base, uint64_t alloc_base, uint64_t size, uint32_t state, uint32_t protect, uint32_t type)
@@ -123,9 +134,9 @@ static uint32_t put_string(buf *o, const char *s)
 uint8_t *mdw_finish(mdw *b, size_t *len)
 {
     buf o = {0};
-    size_t i, dir_at, n_streams = 5;
+    size_t i, dir_at, n_streams = 6;
     uint32_t *name_rva, *cv_rva, *cv_len, *mem_rva, sys_rva, mod_rva, mem_list_rva, info_rva, thr_rva;
-    uint32_t mod_len, mem_len, info_len, thr_len;
+    uint32_t mod_len, mem_len, info_len, thr_len, unl_rva, unl_len;
 
     name_rva = calloc(b->nmod + 1, 4); cv_rva = calloc(b->nmod + 1, 4); cv_len = calloc(b->nmod + 1, 4);
     mem_rva = calloc(b->nmem + 1, 4);
@@ -210,11 +221,27 @@ uint8_t *mdw_finish(mdw *b, size_t *len)
     }
     thr_len = (uint32_t)(o.len - thr_rva);
 
+    /* UnloadedModuleList: {SizeOfHeader 12, SizeOfEntry 24, NumberOfEntries}, entries of
+    ** BaseOfImage u64, SizeOfImage, CheckSum, TimeDateStamp, ModuleNameRva */
     {
-        uint32_t types[5] = {7, 4, 5, 16, 3};
-        uint32_t sizes[5] = {56, mod_len, mem_len, info_len, thr_len};
-        uint32_t rvas[5] = {sys_rva, mod_rva, mem_list_rva, info_rva, thr_rva};
-        for (i = 0; i < 5; i++) {
+        uint32_t *nrva = calloc(b->nunl + 1, 4);
+        if (!nrva) abort();
+        for (i = 0; i < b->nunl; i++) nrva[i] = put_string(&o, b->unl[i].path);
+        align4(&o);
+        unl_rva = (uint32_t)o.len;
+        put32(&o, 12); put32(&o, 24); put32(&o, (uint32_t)b->nunl);
+        for (i = 0; i < b->nunl; i++) {
+            put64(&o, b->unl[i].base); put32(&o, b->unl[i].size); put32(&o, 0); put32(&o, 0); put32(&o, nrva[i]);
+        }
+        unl_len = (uint32_t)(o.len - unl_rva);
+        free(nrva);
+    }
+
+    {
+        uint32_t types[6] = {7, 4, 5, 16, 3, 14};
+        uint32_t sizes[6] = {56, mod_len, mem_len, info_len, thr_len, unl_len};
+        uint32_t rvas[6] = {sys_rva, mod_rva, mem_list_rva, info_rva, thr_rva, unl_rva};
+        for (i = 0; i < 6; i++) {
             set32(&o, dir_at + 12 * i, types[i]);
             set32(&o, dir_at + 12 * i + 4, sizes[i]);
             set32(&o, dir_at + 12 * i + 8, rvas[i]);

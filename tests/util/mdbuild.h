@@ -21,6 +21,8 @@ void mdw_memory(mdw *b, uint64_t va, const void *bytes, size_t len);
 /* A module-list entry; guid may be NULL (no CodeView record). */
 void mdw_module(mdw *b, uint64_t base, uint32_t size, const char *path, const uint8_t guid[16],
                 uint32_t age, const char *pdb_name);
+/* An UnloadedModuleList entry. */
+void mdw_unloaded(mdw *b, uint64_t base, uint32_t size, const char *path);
 /* A MemoryInfoList entry. */
 void mdw_region(mdw *b, uint64_t base, uint64_t alloc_base, uint64_t size, uint32_t state,
                 uint32_t protect, uint32_t type);
