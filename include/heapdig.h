@@ -25,6 +25,8 @@ extern "C" {
 
 #if defined(_WIN32) && defined(HD_BUILD_SHARED)
 #  define HD_API __declspec(dllexport)
+#elif defined(_WIN32)
+#  define HD_API
 #elif defined(__GNUC__)
 #  define HD_API __attribute__((visibility("default")))
 #else
@@ -539,7 +541,8 @@ HD_API const char *hd_type_name(uint32_t type);
 typedef enum hd_heap_kind {
     HD_HEAP_NT = 0,            /* an NT (front end + back end) heap: walked */
     HD_HEAP_SEGMENT = 1,       /* a Windows 10+ segment heap: recognised, not walked */
-    HD_HEAP_PAGE = 2,          /* a page heap (DPH root at handle + 0x1000): recognised, not walked */
+    HD_HEAP_PAGE = 2,          /* a page heap (DPH root at handle + 0x1000): its own small _HEAP and
+                                  its busy allocations are walked (blocks of kind pageheap) */
     HD_HEAP_NOT_A_HEAP = 3,    /* a candidate that failed the invariants (see evidence) */
     HD_HEAP_UNREADABLE = 4     /* listed, but its header is not captured in the dump */
 } hd_heap_kind;
@@ -734,7 +737,8 @@ typedef int (*hd_block_cb)(void *user, const hd_block *b);
 HD_API hd_err hd_heap_walk(hd_dump *d, const hd_heap *h, hd_block_cb cb, void *user);
 /* Only the VirtualAlloc'd blocks of H (the VirtualAllocdBlocks list; cheap: no segment walk). */
 HD_API hd_err hd_heap_walk_virtual(hd_dump *d, const hd_heap *h, hd_block_cb cb, void *user);
-/* Walk H once (if not done yet) to fill totals, checks, LFH buckets, problems. */
+/* Walk H once (if not done yet) to fill totals, checks, LFH buckets, problems.  (The first
+** complete hd_heap_walk does the same; a walk stopped by its callback does not.) */
 HD_API hd_err hd_heap_analyze(hd_dump *d, const hd_heap *h);
 /* The block containing VA (header or user data) in any NT heap, like !heap -p -a.  HD_ENOTFOUND
 ** when no heap block contains it. */

@@ -13,7 +13,7 @@
 #include <string.h>
 #include "heap_int.h"
 
-enum { SRC_NONE, SRC_COMMON, SRC_HEAP, SRC_LFH };
+enum { SRC_NONE, SRC_COMMON, SRC_HEAP, SRC_LFH, SRC_DPH };
 enum { K_PTR, K_SIZE, K_U8, K_U16, K_U32, K_U64, K_LIST, K_ENTRY, K_STRUCT, K_EXTRA };
 
 typedef struct fspec {
@@ -28,6 +28,7 @@ typedef struct fspec {
 #define C(m) SRC_COMMON, (uint16_t)offsetof(hl_common, m)
 #define H(m) SRC_HEAP, (uint16_t)offsetof(hl_heap, m)
 #define L(m) SRC_LFH, (uint16_t)offsetof(hl_lfh, m)
+#define P(m) SRC_DPH, (uint16_t)offsetof(hl_dph, m)
 #define END {NULL, SRC_NONE, 0, 0, 0, NULL}
 
 static const fspec f_list[] = {
@@ -250,6 +251,42 @@ static const fspec f_zone[] = {
     END,
 };
 
+static const fspec f_dph_root[] = {
+    {"Signature", P(r_signature), 0, K_U32, NULL},
+    {"HeapFlags", P(r_heap_flags), 0, K_U32, NULL},
+    {"BusyNodesTable", P(r_busy_table), 0, K_STRUCT, "_RTL_AVL_TABLE"},
+    {"BusyNodesTable.BalancedRoot.RightChild (tree root)", P(r_busy_table), 0, K_PTR, "_DPH_HEAP_BLOCK"},
+    {"nBusyAllocations", P(r_busy_allocations), 0, K_U32, NULL},
+    {"nBusyAllocationBytesCommitted", P(r_busy_bytes_committed), 0, K_SIZE, NULL},
+    {"NextHeap", P(r_next_heap), 0, K_LIST, NULL},
+    {"NormalHeap", P(r_normal_heap), 0, K_PTR, "Void"},
+    END,
+};
+
+static const fspec f_dph_node[] = {
+    {"TableLinks.Parent", P(bl_parent), 0, K_PTR, "_RTL_BALANCED_LINKS"},
+    {"TableLinks.LeftChild", P(bl_left), 0, K_PTR, "_RTL_BALANCED_LINKS"},
+    {"TableLinks.RightChild", P(bl_right), 0, K_PTR, "_RTL_BALANCED_LINKS"},
+    {"pUserAllocation", P(n_user_allocation), 0, K_PTR, "UChar"},
+    {"pVirtualBlock", P(n_virtual_block), 0, K_PTR, "UChar"},
+    {"nVirtualBlockSize", P(n_virtual_block_size), 0, K_SIZE, NULL},
+    {"nVirtualAccessSize", P(n_virtual_access_size), 0, K_SIZE, NULL},
+    {"nUserRequestedSize", P(n_user_requested_size), 0, K_SIZE, NULL},
+    {"nUserActualSize", P(n_user_actual_size), 0, K_SIZE, NULL},
+    {"StackTrace", P(n_stack_trace), 0, K_PTR, "_RTL_TRACE_BLOCK"},
+    END,
+};
+
+static const fspec f_dph_info[] = {
+    {"StartStamp", P(bi_start_stamp), 0, K_U32, NULL},
+    {"Heap", P(bi_heap), 0, K_PTR, "Void"},
+    {"RequestedSize", P(bi_requested_size), 0, K_SIZE, NULL},
+    {"ActualSize", P(bi_actual_size), 0, K_SIZE, NULL},
+    {"StackTrace", P(bi_stack_trace), 0, K_PTR, "Void"},
+    {"EndStamp", P(bi_end_stamp), 0, K_U32, NULL},
+    END,
+};
+
 static const struct dtype { const char *name; const fspec *f; int needs_heap; } types[] = {
     {"_PEB", f_peb, 0}, {"_TEB", f_teb, 0}, {"_HEAP", f_heap, 1}, {"_HEAP_SEGMENT", f_segment, 0},
     {"_HEAP_ENTRY", f_entry, 0}, {"_HEAP_ENTRY_EXTRA", f_extra, 0}, {"_HEAP_VIRTUAL_ALLOC_ENTRY", f_va, 0},
@@ -257,6 +294,7 @@ static const struct dtype { const char *name; const fspec *f; int needs_heap; } 
     {"_LIST_ENTRY", f_list, 0}, {"_LFH_HEAP", f_lfh, 1}, {"_HEAP_SUBSEGMENT", f_subsegment, 1},
     {"_HEAP_USERDATA_HEADER", f_userdata, 1}, {"_HEAP_LOCAL_SEGMENT_INFO", f_lsi, 1},
     {"_HEAP_LOCAL_DATA", f_local_data, 1}, {"_LFH_BLOCK_ZONE", f_zone, 1},
+    {"_DPH_HEAP_ROOT", f_dph_root, 0}, {"_DPH_HEAP_BLOCK", f_dph_node, 0}, {"_DPH_BLOCK_INFORMATION", f_dph_info, 0},
 };
 
 const char *const *hd_dt_types(void)
@@ -408,6 +446,11 @@ hd_err hd_dt(hd_dump *d, const char *type, uint64_t addr, unsigned ptr, const hd
         if (f->src == SRC_COMMON) off = *(const uint16_t *)((const char *)c + f->member);
         else if (f->src == SRC_HEAP) off = *(const uint16_t *)((const char *)hl + f->member);
         else if (f->src == SRC_LFH) off = *(const uint16_t *)((const char *)hl->lfh + f->member);
+        else if (f->src == SRC_DPH) {
+            off = *(const uint16_t *)((const char *)(ptr == 8 ? &hl_dph_x64 : &hl_dph_x86) + f->member);
+            if (f->member == offsetof(hl_dph, r_busy_table) && f->kind == K_PTR)   /* the AVL root link */
+                off = (uint16_t)(off + (ptr == 8 ? hl_dph_x64.avl_right_child : hl_dph_x86.avl_right_child));
+        }
         else if (f->add == -1) off = (uint16_t)ptr;     /* LIST_ENTRY.Blink */
         else if (f->add == -2) { if (ptr != 8) continue; off = 0; }
         else off = 0;

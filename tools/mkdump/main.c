@@ -124,12 +124,25 @@ static void run(gen *g)
     j_end(j, 1);
 }
 
+/* Wall-clock seconds for --stats (monotonic where the platform has it). */
+#if defined(_WIN32)
+#  define WIN32_LEAN_AND_MEAN
+#  include <windows.h>   /* QueryPerformanceCounter */
+static double now(void)
+{
+    LARGE_INTEGER c, f;
+    QueryPerformanceCounter(&c);
+    QueryPerformanceFrequency(&f);
+    return (double)c.QuadPart / (double)f.QuadPart;
+}
+#else
 static double now(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
+#endif
 
 int main(int argc, char **argv)
 {

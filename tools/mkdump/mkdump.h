@@ -43,7 +43,11 @@ typedef uint8_t u8;
 /* ---- util.c ---------------------------------------------------------------------------------- */
 #if defined(__GNUC__)
 #define MK_NORETURN __attribute__((noreturn))
+#if defined(__MINGW32__)
+#define MK_PRINTF(a, b) __attribute__((format(gnu_printf, a, b)))
+#else
 #define MK_PRINTF(a, b) __attribute__((format(printf, a, b)))
+#endif
 #else
 #define MK_NORETURN
 #define MK_PRINTF(a, b)

@@ -16,8 +16,53 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
 #include "mkdump.h"
+
+#if defined(_WIN32)
+/* POSIX positional I/O over Win32 handles, and a sparse output file so that the holes of a
+** multi-GB dump stay unallocated on NTFS as they do on Linux/macOS file systems. */
+#  define WIN32_LEAN_AND_MEAN
+#  include <windows.h>
+#  include <winioctl.h>   /* FSCTL_SET_SPARSE */
+#  include <io.h>         /* _open, _get_osfhandle, _chsize_s */
+typedef long long mk_off_t;
+typedef long long mk_ssize_t;
+static int mk_open_out(const char *path)
+{
+    int fd = _open(path, _O_RDWR | _O_CREAT | _O_TRUNC | _O_BINARY, _S_IREAD | _S_IWRITE);
+    DWORD got;
+    if (fd >= 0)
+        DeviceIoControl((HANDLE)_get_osfhandle(fd), FSCTL_SET_SPARSE, NULL, 0, NULL, 0, &got, NULL);
+    return fd;
+}
+static int mk_truncate(int fd, mk_off_t size) { return _chsize_s(fd, size) == 0 ? 0 : -1; }
+static mk_ssize_t mk_pio(int fd, void *p, size_t n, mk_off_t off, int write)
+{
+    OVERLAPPED o;
+    DWORD done = 0;
+    BOOL ok;
+    memset(&o, 0, sizeof o);
+    o.Offset = (DWORD)off;
+    o.OffsetHigh = (DWORD)((unsigned long long)off >> 32);
+    if (n > 0x40000000u) n = 0x40000000u;
+    ok = write ? WriteFile((HANDLE)_get_osfhandle(fd), p, (DWORD)n, &done, &o)
+               : ReadFile((HANDLE)_get_osfhandle(fd), p, (DWORD)n, &done, &o);
+    if (!ok) {
+        if (!write && GetLastError() == ERROR_HANDLE_EOF) return 0;
+        errno = EIO;
+        return -1;
+    }
+    return (mk_ssize_t)done;
+}
+#  define pwrite(fd, p, n, off) mk_pio((fd), (void *)(p), (n), (off), 1)
+#  define pread(fd, p, n, off) mk_pio((fd), (p), (n), (off), 0)
+#else
+#  include <unistd.h>     /* pread, pwrite, ftruncate */
+typedef off_t mk_off_t;
+typedef ssize_t mk_ssize_t;
+static int mk_open_out(const char *path) { return open(path, O_RDWR | O_CREAT | O_TRUNC, 0644); }
+static int mk_truncate(int fd, mk_off_t size) { return ftruncate(fd, size); }
+#endif
 
 #define CH_SHIFT 16
 #define CH_SIZE (1u << CH_SHIFT)
@@ -209,9 +254,9 @@ int vm_open_output(vm *m, const char *path, u64 file_size)
 {
     size_t i, n = 0;
     if (!m->sorted) vm_layout(m, 0);
-    m->fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0644);
+    m->fd = mk_open_out(path);
     if (m->fd < 0) return -1;
-    if (ftruncate(m->fd, (off_t)file_size) != 0) return -1;
+    if (mk_truncate(m->fd, (mk_off_t)file_size) != 0) return -1;
     free(m->cr);
     m->cr = xcalloc(m->regs.n + 1, sizeof(crange));
     for (i = 0; i < m->regs.n; i++) {
@@ -237,7 +282,7 @@ int vm_live(const vm *m) { return m->live; }
 static void pwrite_all(vm *m, const u8 *p, size_t n, u64 off)
 {
     while (n) {
-        ssize_t w = pwrite(m->fd, p, n, (off_t)off);
+        mk_ssize_t w = pwrite(m->fd, p, n, (mk_off_t)off);
         if (w < 0) {
             if (errno == EINTR) continue;
             m->err = errno;
@@ -278,7 +323,7 @@ static chunk *get_chunk(vm *m, u64 idx)
     if (idx < m->nchunks && (m->seen[idx / 8] & (1u << (idx % 8)))) {
         size_t got = 0;
         while (got < CH_SIZE) {
-            ssize_t r = pread(m->fd, c->data + got, CH_SIZE - got, (off_t)((idx << CH_SHIFT) + got));
+            mk_ssize_t r = pread(m->fd, c->data + got, CH_SIZE - got, (mk_off_t)((idx << CH_SHIFT) + got));
             if (r < 0 && errno == EINTR) continue;
             if (r <= 0) break;
             got += (size_t)r;
