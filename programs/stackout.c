@@ -5,8 +5,9 @@
 #include <inttypes.h>
 #include <stdlib.h>   /* getenv */
 #include <string.h>
+#include <signal.h>   /* sigaction, SIGALRM: the "still working" line during heap discovery */
 #include <time.h>     /* clock_gettime */
-#include <unistd.h>   /* isatty */
+#include <unistd.h>   /* isatty, alarm, write */
 #include "stackout.h"
 
 static int have_symbol_path;
@@ -233,11 +234,37 @@ static double now(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* Before the walk starts, finding the heaps (a signature scan of the captured memory) can take
+** seconds on a large dump and has no progress callback: an alarm after one second writes one line
+** (write(2) is async-signal-safe), which the walk's progress then overwrites. */
+static volatile sig_atomic_t alarm_shown;
+static char alarm_line[160];
+static size_t alarm_len;
+
+static void on_alarm(int sig)
+{
+    ssize_t r;
+    (void)sig;
+    r = write(2, alarm_line, alarm_len);
+    (void)r;
+    alarm_shown = 1;
+}
+
 void so_progress_init(so_progress *p, const char *what)
 {
+    struct sigaction sa;
     p->start = now();
     p->shown = 0;
     p->what = what;
+    alarm_shown = 0;
+    if (!isatty(2)) return;
+    alarm_len = (size_t)snprintf(alarm_line, sizeof alarm_line, "\r%s: finding the heaps...", what);
+    if (alarm_len >= sizeof alarm_line) alarm_len = sizeof alarm_line - 1;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_alarm;
+    sa.sa_flags = SA_RESTART;   /* no EINTR in the library's reads */
+    sigemptyset(&sa.sa_mask);
+    if (sigaction(SIGALRM, &sa, NULL) == 0) alarm(1);
 }
 
 void so_progress_cb(void *user, uint64_t blocks, size_t heap_index, size_t heap_count)
@@ -253,8 +280,10 @@ void so_progress_cb(void *user, uint64_t blocks, size_t heap_index, size_t heap_
 
 void so_progress_done(so_progress *p)
 {
-    if (p->shown) fputs("\r\033[K", stderr);
+    alarm(0);
+    if (p->shown || alarm_shown) fputs("\r\033[K", stderr);
     p->shown = 0;
+    alarm_shown = 0;
 }
 
 unsigned so_ptr_size(hd_dump *d)
