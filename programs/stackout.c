@@ -254,6 +254,7 @@ void so_progress_init(so_progress *p, const char *what)
 {
     struct sigaction sa;
     p->start = now();
+    p->last = 0;
     p->shown = 0;
     p->what = what;
     alarm_shown = 0;
@@ -271,7 +272,9 @@ void so_progress_cb(void *user, uint64_t blocks, size_t heap_index, size_t heap_
 {
     so_progress *p = user;
     char c[32];
-    if (!isatty(2) || now() - p->start < 1.0) return;
+    double t;
+    if (!isatty(2) || (t = now()) - p->start < 1.0 || (t - p->last < 0.2 && heap_index < heap_count)) return;
+    p->last = t;
     fprintf(stderr, "\r%s: heap %zu of %zu, %s blocks...", p->what, heap_index + (heap_index < heap_count), heap_count,
             so_count(c, blocks));
     fflush(stderr);

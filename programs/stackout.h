@@ -45,7 +45,7 @@ void so_print_ust_advice(FILE *out, hd_dump *d, const char *indent);
 const char *so_ust_advice_text(hd_dump *d, char *buf, size_t cap);
 
 /* Progress on stderr for hd_top when stderr is a terminal (after a second). */
-typedef struct so_progress { double start; int shown; const char *what; } so_progress;
+typedef struct so_progress { double start, last; int shown; const char *what; } so_progress;
 void so_progress_init(so_progress *p, const char *what);
 void so_progress_cb(void *user, uint64_t blocks, size_t heap_index, size_t heap_count);
 void so_progress_done(so_progress *p);
