@@ -6,7 +6,6 @@
 **
 ** Every string that comes from a dump (module paths, symbol names, diagnostics) is HTML-escaped.
 */
-#define _POSIX_C_SOURCE 200809L   /* open_memstream */
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -143,14 +142,8 @@ static const char *group_label(char *buf, size_t cap, size_t rank, const hd_grou
 /* The site and the outer frames, as one line: "halcon!HXmalloc+0x8b ← … ← 0x7fe83e3bcf6 <JIT>". */
 static void chain_html(FILE *f, const hd_group *g)
 {
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *m = open_memstream(&buf, &len);
-    if (!m) return;
-    so_print_chain(m, g->frames, g->depth, g->site_index);
-    fclose(m);
-    esc(f, buf);
-    free(buf);
+    char buf[4096];
+    esc(f, so_format_chain(buf, sizeof buf, g->frames, g->depth, g->site_index));
 }
 
 /* ---- sections ------------------------------------------------------------------------------- */

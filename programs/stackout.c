@@ -5,7 +5,9 @@
 #include <inttypes.h>
 #include <stdlib.h>   /* getenv */
 #include <string.h>
-#include <signal.h>   /* sigaction, SIGALRM: the "still working" line during heap discovery */
+#if !defined(_WIN32)
+#  include <signal.h> /* sigaction, SIGALRM: the "still working" line during heap discovery */
+#endif
 #include <time.h>     /* clock_gettime */
 #include <unistd.h>   /* isatty, alarm, write */
 #include "stackout.h"
@@ -144,21 +146,32 @@ void so_print_frames(FILE *out, const char *indent, const hd_frame *const *frame
     }
 }
 
+const char *so_format_chain(char *buf, size_t cap, const hd_frame *const *frames, size_t depth, size_t site)
+{
+    size_t i, n = depth - site, o = 0;
+    char b[512];
+    if (cap == 0) return buf;
+    buf[0] = 0;
+    if (depth == 0) { snprintf(buf, cap, "(empty stack)"); return buf; }
+    for (i = site; i < depth && o + 1 < cap; i++) {
+        size_t k = i - site;
+        int w;
+        if (n > 5 && k == 3) {
+            w = snprintf(buf + o, cap - o, " \xe2\x86\x90 \xe2\x80\xa6");   /* " ← …" */
+            i = depth - 2;
+        } else {
+            w = snprintf(buf + o, cap - o, "%s%s", k ? " \xe2\x86\x90 " : "", so_frame_short(b, sizeof b, frames[i]));
+        }
+        if (w < 0) break;
+        o += (size_t)w < cap - o ? (size_t)w : cap - o - 1;
+    }
+    return buf;
+}
+
 void so_print_chain(FILE *out, const hd_frame *const *frames, size_t depth, size_t site)
 {
-    size_t i, n = depth - site;
-    char b[512];
-    if (depth == 0) { fputs("(empty stack)", out); return; }
-    for (i = site; i < depth; i++) {
-        size_t k = i - site;
-        if (n > 5 && k == 3) {
-            fputs(" \xe2\x86\x90 \xe2\x80\xa6", out);   /* " ← …" */
-            i = depth - 2;
-            continue;
-        }
-        if (k) fputs(" \xe2\x86\x90 ", out);            /* " ← " */
-        fputs(so_frame_short(b, sizeof b, frames[i]), out);
-    }
+    char buf[4096];
+    fputs(so_format_chain(buf, sizeof buf, frames, depth, site), out);
 }
 
 void so_json_stack(json *j, const char *key, const hd_frame *const *frames, size_t depth)
@@ -237,6 +250,7 @@ static double now(void)
 /* Before the walk starts, finding the heaps (a signature scan of the captured memory) can take
 ** seconds on a large dump and has no progress callback: an alarm after one second writes one line
 ** (write(2) is async-signal-safe), which the walk's progress then overwrites. */
+#if !defined(_WIN32)
 static volatile sig_atomic_t alarm_shown;
 static char alarm_line[160];
 static size_t alarm_len;
@@ -250,14 +264,21 @@ static void on_alarm(int sig)
     alarm_shown = 1;
 }
 
+#else
+static int alarm_shown;   /* Windows: no discovery line (a timer thread would be the shim) */
+#endif
+
 void so_progress_init(so_progress *p, const char *what)
 {
+#if !defined(_WIN32)
     struct sigaction sa;
+#endif
     p->start = now();
     p->last = 0;
     p->shown = 0;
     p->what = what;
     alarm_shown = 0;
+#if !defined(_WIN32)
     if (!isatty(2)) return;
     alarm_len = (size_t)snprintf(alarm_line, sizeof alarm_line, "\r%s: finding the heaps...", what);
     if (alarm_len >= sizeof alarm_line) alarm_len = sizeof alarm_line - 1;
@@ -266,6 +287,7 @@ void so_progress_init(so_progress *p, const char *what)
     sa.sa_flags = SA_RESTART;   /* no EINTR in the library's reads */
     sigemptyset(&sa.sa_mask);
     if (sigaction(SIGALRM, &sa, NULL) == 0) alarm(1);
+#endif
 }
 
 void so_progress_cb(void *user, uint64_t blocks, size_t heap_index, size_t heap_count)
@@ -283,7 +305,9 @@ void so_progress_cb(void *user, uint64_t blocks, size_t heap_index, size_t heap_
 
 void so_progress_done(so_progress *p)
 {
+#if !defined(_WIN32)
     alarm(0);
+#endif
     if (p->shown || alarm_shown) fputs("\r\033[K", stderr);
     p->shown = 0;
     alarm_shown = 0;

@@ -35,6 +35,7 @@ void so_print_frames(FILE *out, const char *indent, const hd_frame *const *frame
 /* "halcon!HXmalloc+0x8b ← halcon!HXAllocRLTmp+0x265d ← … ← 0x7fe83e3bcf6 <JIT>": from the site
 ** outwards, the first three frames and the outermost. */
 void so_print_chain(FILE *out, const hd_frame *const *frames, size_t depth, size_t site);
+const char *so_format_chain(char *buf, size_t cap, const hd_frame *const *frames, size_t depth, size_t site);
 /* JSON array of canonical frame texts (the mkdump manifest format). */
 void so_json_stack(json *j, const char *key, const hd_frame *const *frames, size_t depth);
 /* Folded line "outer;...;inner VALUE\n" (flamegraph.pl, inferno, speedscope). */
