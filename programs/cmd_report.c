@@ -153,7 +153,22 @@ static void section_glance(FILE *f, hd_dump *d, const hd_summary *s, const hd_ad
     const hd_sysinfo *si = hd_sysinfo_get(d);
     const hd_process *p = hd_process_get(d);
     char b[32], c[32];
+    const hd_miscinfo *mi = hd_miscinfo_get(d);
+    const char *exe = NULL;
+    size_t i;
+    for (i = 0; i < hd_module_count(d) && !exe; i++) {
+        const char *nm = hd_module_at(d, i)->name;
+        size_t ln = strlen(nm);
+        if (ln > 4 && (!strcmp(nm + ln - 4, ".exe") || !strcmp(nm + ln - 4, ".EXE"))) exe = nm;
+    }
     fprintf(f, "<section id=\"glance\"><h2>The process at a glance</h2>\n<p class=\"lead\">");
+    if (exe) {
+        fputs("<b>", f);
+        esc(f, exe);
+        fputs("</b>", f);
+        if (mi->has_pid) fprintf(f, " (process id %u)", mi->pid);
+        fputs(" on ", f);
+    }
     fprintf(f, "Windows %u.%u.%u, %s%s; %zu threads, %zu modules.", si->major, si->minor, si->build,
             hd_arch_name(si->arch), p->wow64 ? " (a 32-bit process running under WoW64)" : "", hd_thread_count(d),
             hd_module_count(d));
