@@ -93,6 +93,20 @@ HD_API hd_err hd_open_mem(const void *data, size_t size, const hd_limits *lim, h
 HD_API void hd_close(hd_dump *d);   /* accepts NULL */
 HD_API const char *hd_path(const hd_dump *d);  /* the path given to hd_open, or "<memory>" */
 
+/* Progress of long operations: the signature scan that finds heaps and every heap walk call FN
+** now and then (every 64 K blocks, every 256 MB scanned), from the calling thread.  The library
+** never prints: a program decides whether and how to show it (heapdig: on a terminal only, after
+** a second).  When the operation ends FN is called once more with phase NULL (a program clears
+** its progress line then).  FN may be NULL to stop. */
+typedef struct hd_progress {
+    const char *phase;        /* "finding heaps", "walking heaps", or NULL: the operation ended */
+    uint64_t done, total;     /* finding heaps: captured bytes scanned of total; walking: 0, 0 */
+    size_t item, items;       /* walking: heap ITEM (1-based) of ITEMS */
+    uint64_t blocks;          /* walking: blocks of this heap walked so far */
+} hd_progress;
+typedef void (*hd_progress_fn)(void *user, const hd_progress *p);
+HD_API void hd_set_progress(hd_dump *d, hd_progress_fn fn, void *user);
+
 /* ------------------------------------------------------------------------------------------ */
 /* Diagnostics: what was found wrong, where, and why.                                          */
 /* ------------------------------------------------------------------------------------------ */
@@ -883,9 +897,6 @@ typedef struct hd_top_opts {
     hd_group_by by;
     uint64_t heap;             /* only the heap with this handle; 0: every heap */
     uint64_t min_size;         /* only blocks of at least this user size */
-    /* called now and then during long walks (may be NULL) */
-    void (*progress)(void *user, uint64_t blocks_done, size_t heap_index, size_t heap_count);
-    void *progress_user;
 } hd_top_opts;
 
 typedef struct hd_size_count { uint64_t size, count; } hd_size_count;

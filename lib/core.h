@@ -64,11 +64,31 @@ struct hd_dump {
     struct hd_symtab *sym;
     struct hd_addrmap *amap;      /* lib/analyze/usage.c */
 
+    /* progress of long operations (hd_set_progress) */
+    hd_progress_fn progress;
+    void *progress_user;
+
     /* Higher layers register a release function when they attach state (run in reverse). */
     void (*on_close[8])(hd_dump *d);
     size_t n_on_close;
 };
 
 HD_API_INTERNAL hd_err core_on_close(hd_dump *d, void (*fn)(hd_dump *d));
+
+/* Report progress to the program's hd_set_progress callback, if any. */
+static inline void core_progress(hd_dump *d, const char *phase, uint64_t done, uint64_t total,
+                                 size_t item, size_t items, uint64_t blocks)
+{
+    if (d->progress) {
+        hd_progress p;
+        p.phase = phase;
+        p.done = done;
+        p.total = total;
+        p.item = item;
+        p.items = items;
+        p.blocks = blocks;
+        d->progress(d->progress_user, &p);
+    }
+}
 
 #endif

@@ -13,6 +13,9 @@
 #  define S_ISDIR(m) (((m) & S_IFMT) == S_IFDIR)
 #endif
 #include "cli.h"
+#include "platform.h"
+
+static void progress_clear(void);   /* the progress line (below, with cli_open) */
 
 /* ---- options ---------------------------------------------------------------------------- */
 
@@ -150,6 +153,45 @@ int parse_addr(const char *s, uint64_t *out)
 
 /* ---- opening ---------------------------------------------------------------------------- */
 
+const char *cli_command = "";
+
+/* The progress line on stderr: shown on a terminal only, from one second after the dump was
+** opened, refreshed at most five times a second, erased when the library says the operation
+** ended (phase NULL) and when the command finishes. */
+static struct { double start, last; int shown; } prog;
+
+static void progress_clear(void)
+{
+    if (prog.shown) fputs("\r\033[K", stderr);
+    prog.shown = 0;
+}
+
+static void progress_cb(void *user, const hd_progress *p)
+{
+    double t;
+    (void)user;
+    if (!p->phase) { progress_clear(); return; }
+    t = plat_now();
+    if (t - prog.start < 1.0 || t - prog.last < 0.2) return;
+    prog.last = t;
+    if (p->total)
+        fprintf(stderr, "\rheapdig %s: %s, %.0f%%...\033[K", cli_command, p->phase, 100.0 * (double)p->done / (double)p->total);
+    else if (p->items)
+        fprintf(stderr, "\rheapdig %s: %s: heap %zu of %zu, %.1f M blocks...\033[K", cli_command, p->phase, p->item, p->items,
+                (double)p->blocks / 1e6);
+    else
+        fprintf(stderr, "\rheapdig %s: %s...\033[K", cli_command, p->phase);
+    fflush(stderr);
+    prog.shown = 1;
+}
+
+void cli_streaming(hd_dump *d)
+{
+    if (!plat_isatty(stdout)) return;
+    hd_set_progress(d, NULL, NULL);
+    progress_clear();
+}
+
 hd_dump *cli_open(const char *path)
 {
     struct stat st;
@@ -162,7 +204,14 @@ hd_dump *cli_open(const char *path)
         hd_close(d);
         return NULL;
     }
-    if (e == HD_OK) return d;
+    if (e == HD_OK) {
+        if (plat_isatty(stderr)) {
+            prog.start = plat_now();
+            prog.last = 0;
+            hd_set_progress(d, progress_cb, NULL);
+        }
+        return d;
+    }
     switch (e) {
     case HD_EIO:
         if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
@@ -204,6 +253,7 @@ void cli_print_diags(FILE *f, const hd_dump *d)
 int cli_finish(hd_dump *d, int quiet)
 {
     size_t i, n = hd_diag_count(d), warn = 0, err = 0;
+    progress_clear();
     for (i = 0; i < n; i++) {
         const hd_diag *g = hd_diag_get(d, i);
         if (g->sev == HD_SEV_ERROR) err++;

@@ -39,8 +39,14 @@ int parse_u64(const char *s, uint64_t *out, int allow_suffix);
 int parse_addr(const char *s, uint64_t *out);
 
 /* ---- opening dumps -------------------------------------------------------------------- */
-/* Open PATH; on failure print "heapdig: PATH: reason" and return NULL. */
+/* The running command ("top"), for messages; set by main(). */
+extern const char *cli_command;
+/* Open PATH; on failure print "heapdig: PATH: reason" and return NULL.  When stderr is a
+** terminal, long library operations (finding heaps, walking them) show a progress line there
+** after a second; it is erased when the operation ends, before the command prints. */
 hd_dump *cli_open(const char *path);
+/* For commands that print while they walk: no progress line when stdout is a terminal too. */
+void cli_streaming(hd_dump *d);
 /* Print a one-line summary of the diagnostics on stderr (unless quiet) and compute the exit
 ** code: EXIT_PARTIAL when an error-level diagnostic was recorded, else EXIT_ANSWER. */
 int cli_finish(hd_dump *d, int quiet);

@@ -157,6 +157,7 @@ int cmd_blocks(int argc, char **argv)
     }
     c.fmt = r[O_JSON].present ? 1 : r[O_CSV].present ? 2 : 0;
     if (!(d = cli_open(pos[0]))) return EXIT_NOTHING;
+    cli_streaming(d);
     n = hd_heap_count(d);
     for (i = 0; i < n; i++) {
         const hd_heap *h = hd_heap_at(d, i);

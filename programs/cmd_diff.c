@@ -125,16 +125,11 @@ static void print_csv(const hd_diff *df, size_t limit)
 static hd_dump *open_and_group(const char *path, const hd_top_opts *o, const char *sym, hd_summary **s)
 {
     hd_dump *d = cli_open(path);
-    so_progress pr;
     hd_top_opts oo = *o;
     hd_err e;
     if (!d) return NULL;
     so_symbols(d, sym);
-    so_progress_init(&pr, "heapdig diff");
-    oo.progress = so_progress_cb;
-    oo.progress_user = &pr;
     e = hd_top(d, &oo, s);
-    so_progress_done(&pr);
     if (e != HD_OK) {
         if (e == HD_ENOTFOUND) fprintf(stderr, "heapdig: %s: no heap at 0x%" PRIx64 "\n", path, o->heap);
         else fprintf(stderr, "heapdig: %s: %s\n", path, hd_strerror(e));

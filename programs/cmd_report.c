@@ -435,17 +435,12 @@ static void glossary(FILE *f)
 static hd_dump *open_and_group(const char *path, const char *sym, hd_summary **s)
 {
     hd_dump *d = cli_open(path);
-    so_progress pr;
     hd_top_opts o;
     hd_err e;
     if (!d) return NULL;
     so_symbols(d, sym);
     memset(&o, 0, sizeof o);
-    so_progress_init(&pr, "heapdig report");
-    o.progress = so_progress_cb;
-    o.progress_user = &pr;
     e = hd_top(d, &o, s);
-    so_progress_done(&pr);
     if (e != HD_OK) {
         fprintf(stderr, "heapdig: %s: %s\n", path, hd_strerror(e));
         hd_close(d);

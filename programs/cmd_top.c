@@ -189,7 +189,6 @@ int cmd_top(int argc, char **argv)
     hd_top_opts o;
     hd_summary *s = NULL;
     hd_dump *d;
-    so_progress pr;
     hd_err e;
     memset(r, 0, sizeof r);
     memset(&o, 0, sizeof o);
@@ -223,11 +222,7 @@ int cmd_top(int argc, char **argv)
     so_symbols(d, r[O_SYMBOLS].present ? r[O_SYMBOLS].value : NULL);
     o.heap = heap;
     o.min_size = min;
-    so_progress_init(&pr, "heapdig top");
-    o.progress = so_progress_cb;
-    o.progress_user = &pr;
     e = hd_top(d, &o, &s);
-    so_progress_done(&pr);
     if (e == HD_ENOTFOUND) {
         fprintf(stderr, "heapdig: %s: no heap at 0x%" PRIx64 " (heapdig heaps lists them)\n", hd_path(d), heap);
         hd_close(d);

@@ -49,7 +49,10 @@ int main(int argc, char **argv)
         return EXIT_ANSWER;
     }
     for (i = 0; i < sizeof commands / sizeof commands[0]; i++)
-        if (!strcmp(argv[1], commands[i].name)) return commands[i].fn(argc - 2, argv + 2);
+        if (!strcmp(argv[1], commands[i].name)) {
+            cli_command = commands[i].name;
+            return commands[i].fn(argc - 2, argv + 2);
+        }
     fprintf(stderr, "heapdig: unknown command '%s'\n\n", argv[1]);
     usage(stderr);
     return EXIT_NOTHING;

@@ -5,11 +5,6 @@
 #include <inttypes.h>
 #include <stdlib.h>   /* getenv */
 #include <string.h>
-#if !defined(_WIN32)
-#  include <signal.h> /* sigaction, SIGALRM: the "still working" line during heap discovery */
-#endif
-#include <time.h>     /* clock_gettime */
-#include <unistd.h>   /* isatty, alarm, write */
 #include "stackout.h"
 
 static int have_symbol_path;
@@ -238,79 +233,6 @@ void so_print_ust_advice(FILE *out, hd_dump *d, const char *indent)
     so_ust_advice_text(d, buf, sizeof buf);
     for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
         fprintf(out, "%s%s\n", indent, line);
-}
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-/* Before the walk starts, finding the heaps (a signature scan of the captured memory) can take
-** seconds on a large dump and has no progress callback: an alarm after one second writes one line
-** (write(2) is async-signal-safe), which the walk's progress then overwrites. */
-#if !defined(_WIN32)
-static volatile sig_atomic_t alarm_shown;
-static char alarm_line[160];
-static size_t alarm_len;
-
-static void on_alarm(int sig)
-{
-    ssize_t r;
-    (void)sig;
-    r = write(2, alarm_line, alarm_len);
-    (void)r;
-    alarm_shown = 1;
-}
-
-#else
-static int alarm_shown;   /* Windows: no discovery line (a timer thread would be the shim) */
-#endif
-
-void so_progress_init(so_progress *p, const char *what)
-{
-#if !defined(_WIN32)
-    struct sigaction sa;
-#endif
-    p->start = now();
-    p->last = 0;
-    p->shown = 0;
-    p->what = what;
-    alarm_shown = 0;
-#if !defined(_WIN32)
-    if (!isatty(2)) return;
-    alarm_len = (size_t)snprintf(alarm_line, sizeof alarm_line, "\r%s: finding the heaps...", what);
-    if (alarm_len >= sizeof alarm_line) alarm_len = sizeof alarm_line - 1;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_alarm;
-    sa.sa_flags = SA_RESTART;   /* no EINTR in the library's reads */
-    sigemptyset(&sa.sa_mask);
-    if (sigaction(SIGALRM, &sa, NULL) == 0) alarm(1);
-#endif
-}
-
-void so_progress_cb(void *user, uint64_t blocks, size_t heap_index, size_t heap_count)
-{
-    so_progress *p = user;
-    char c[32];
-    double t;
-    if (!isatty(2) || (t = now()) - p->start < 1.0 || (t - p->last < 0.2 && heap_index < heap_count)) return;
-    p->last = t;
-    fprintf(stderr, "\r%s: heap %zu of %zu, %s blocks...", p->what, heap_index + (heap_index < heap_count), heap_count,
-            so_count(c, blocks));
-    fflush(stderr);
-    p->shown = 1;
-}
-
-void so_progress_done(so_progress *p)
-{
-#if !defined(_WIN32)
-    alarm(0);
-#endif
-    if (p->shown || alarm_shown) fputs("\r\033[K", stderr);
-    p->shown = 0;
-    alarm_shown = 0;
 }
 
 unsigned so_ptr_size(hd_dump *d)

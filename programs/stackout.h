@@ -1,6 +1,6 @@
 /*
 ** stackout.h - what the stack commands (find, top, diff, report) share: the --symbols option,
-** progress on stderr, human sizes, frames as text / JSON / folded, and the +ust advice.
+** human sizes, frames as text / JSON / folded, and the +ust advice.
 */
 #ifndef HD_STACKOUT_H
 #define HD_STACKOUT_H
@@ -46,10 +46,6 @@ void so_print_ust_advice(FILE *out, hd_dump *d, const char *indent);
 const char *so_ust_advice_text(hd_dump *d, char *buf, size_t cap);
 
 /* Progress on stderr for hd_top when stderr is a terminal (after a second). */
-typedef struct so_progress { double start, last; int shown; const char *what; } so_progress;
-void so_progress_init(so_progress *p, const char *what);
-void so_progress_cb(void *user, uint64_t blocks, size_t heap_index, size_t heap_count);
-void so_progress_done(so_progress *p);
 
 /* Pointer size of the dump's main view (8 for x64 dumps of native processes, 4 otherwise). */
 unsigned so_ptr_size(hd_dump *d);

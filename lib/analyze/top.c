@@ -7,9 +7,6 @@
 typedef struct walk_ctx {
     hd_top_acc *a;
     hd_err err;
-    uint64_t blocks;
-    const hd_top_opts *o;
-    size_t heap_index, heap_count;
 } walk_ctx;
 
 static int on_block(void *user, const hd_block *b)
@@ -18,10 +15,7 @@ static int on_block(void *user, const hd_block *b)
     if (b->state != HD_BLOCK_BUSY || b->kind == HD_BLOCK_INTERNAL) return 0;
     c->err = hd_top_add(c->a, b->user_address, b->user_size, b->heap->address, (int)b->stack_scheme, b->stack_ref,
                         b->heap->ptr_size);
-    if (c->err != HD_OK) return 1;
-    if ((++c->blocks & 0xFFFF) == 0 && c->o && c->o->progress)
-        c->o->progress(c->o->progress_user, c->blocks, c->heap_index, c->heap_count);
-    return 0;
+    return c->err != HD_OK;
 }
 
 hd_err hd_top(hd_dump *d, const hd_top_opts *o, hd_summary **out)
@@ -35,9 +29,6 @@ hd_err hd_top(hd_dump *d, const hd_top_opts *o, hd_summary **out)
     n = hd_heap_count(d);
     c.a = a;
     c.err = HD_OK;
-    c.blocks = 0;
-    c.o = o;
-    c.heap_count = n;
     for (i = 0; i < n; i++) {
         const hd_heap *h = hd_heap_at(d, i);
         if (!h || (o && o->heap && h->address != o->heap)) continue;
@@ -46,12 +37,10 @@ hd_err hd_top(hd_dump *d, const hd_top_opts *o, hd_summary **out)
         if (!h->owned && !(o && o->heap)) continue;
         matched++;
         if (h->kind != HD_HEAP_NT && h->kind != HD_HEAP_PAGE) continue;
-        c.heap_index = i;
         e = hd_heap_walk(d, h, on_block, &c);
         if (c.err != HD_OK) { hd_summary *tmp = NULL; hd_top_end(a, &tmp); hd_summary_free(tmp); return c.err; }
         if (e == HD_EUNSUPPORTED) continue;    /* recognised but not walkable (yet) */
         top_heap_done(a, e == HD_OK && !h->partial);
-        if (o && o->progress) o->progress(o->progress_user, c.blocks, i + 1, n);
     }
     if (o && o->heap && matched == 0) {
         hd_summary *tmp = NULL;

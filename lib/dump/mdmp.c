@@ -759,3 +759,9 @@ void hd_close(hd_dump *d)
 }
 
 const char *hd_path(const hd_dump *d) { return d->path ? d->path : "<memory>"; }
+
+void hd_set_progress(hd_dump *d, hd_progress_fn fn, void *user)
+{
+    d->progress = fn;
+    d->progress_user = user;
+}

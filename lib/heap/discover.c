@@ -244,11 +244,17 @@ static void scan(hd_dump *d, struct hd_heapset *s, const hd_process *p)
     } else {
         return;
     }
+    uint64_t scanned = 0, reported = 0;
     vec_init(&known, sizeof(extent));
     known_extents(d, s, &known);
     for (i = 0; i < d->ranges.len; i++) {
         const hd_range *r = VEC_AT(&d->ranges, hd_range, i);
         uint64_t a = (r->base + 0xFFFF) & ~(uint64_t)0xFFFF, end = r->base + r->size;
+        scanned += r->size;
+        if (scanned - reported >= ((uint64_t)256 << 20)) {
+            core_progress(d, "finding heaps", scanned, d->captured, 0, 0, 0);
+            reported = scanned;
+        }
         while (a < end && a >= r->base) {
             const hd_region *g;
             uint64_t skip = inside(known.data, known.len, a);
@@ -275,6 +281,7 @@ static void scan(hd_dump *d, struct hd_heapset *s, const hd_process *p)
             a += 0x10000;
         }
     }
+    if (reported) core_progress(d, NULL, scanned, d->captured, 0, 0, 0);   /* ended */
     vec_free(&known);
 }
 

@@ -140,6 +140,8 @@ typedef struct hh_walk {
     uint64_t gap_until;            /* a missing-memory gap reported up to here */
     int va_incomplete;
     unsigned zones_incomplete;     /* HH_CHECK_INCOMPLETE when a zone was not captured */
+    uint64_t emitted;              /* blocks handed out (progress) */
+    size_t item, items;            /* this heap's position in the heap list (progress) */
 } hh_walk;
 
 /* Record damage: a diagnostic (first time this walk position is reached) and a heap problem. */

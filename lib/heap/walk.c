@@ -52,6 +52,7 @@ void hh_damage(hh_walk *w, hd_severity sev, hd_err code, uint64_t addr, const ch
 void hh_emit(hh_walk *w, hd_block *b)
 {
     hd_heap_totals *t = &w->t;
+    if ((++w->emitted & 0xFFFF) == 0) core_progress(w->d, "walking heaps", 0, 0, w->item, w->items, w->emitted);
     if (b->damaged) t->damaged++;
     if (b->damaged == 1) {
         /* extent unknown: not counted */
@@ -605,6 +606,11 @@ static hd_err do_walk(hd_dump *d, hh_heap *h, hd_block_cb cb, void *user, int an
     w.h = h;
     w.cb = cb;
     w.user = user;
+    if (d->progress && d->heaps) {   /* which heap of the list this is, for the progress line */
+        w.items = d->heaps->heaps.len;
+        for (i = 0; i < w.items; i++)
+            if (*VEC_AT(&d->heaps->heaps, hh_heap *, i) == h) w.item = i + 1;
+    }
     if (analyse) {
         bk = calloc(256, sizeof *bk);
         w.bk = bk;
@@ -614,6 +620,7 @@ static hd_err do_walk(hd_dump *d, hh_heap *h, hd_block_cb cb, void *user, int an
     if (!w.stop) walk_virtual(&w);
     if (!w.stop && h->pub.kind == HD_HEAP_PAGE) hh_dph_walk(&w);
     if (w.event_no > h->events_recorded) h->events_recorded = w.event_no;
+    if (w.emitted > 0xFFFF) core_progress(d, NULL, 0, 0, w.item, w.items, w.emitted);   /* ended */
     if (!w.stop && !h->pub.analyzed) {
         check_free_lists(&w);
         if (w.event_no > h->events_recorded) h->events_recorded = w.event_no;

@@ -130,3 +130,15 @@ void tu_free_run(tu_run *r)
     free(r->err);
     r->out = r->err = NULL;
 }
+
+int tu_mkdump(const char *layout, const char *scenario, unsigned seed, double scale, const char *dmp,
+              const char *truth)
+{
+    char cmd[4096], sc[64] = "", tr[1100] = "";
+    const char *exe = getenv("HD_MKDUMP") ? getenv("HD_MKDUMP") : HD_MKDUMP_EXE;
+    if (scale > 0) snprintf(sc, sizeof sc, " --scale %g", scale);
+    if (truth) snprintf(tr, sizeof tr, " --truth '%s'", truth);
+    snprintf(cmd, sizeof cmd, "'%s' --layout %s --scenario '%s' --seed %u%s -o '%s'%s >/dev/null 2>&1", exe, layout,
+             scenario, seed, sc, dmp, tr);
+    return system(cmd);
+}

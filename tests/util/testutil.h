@@ -31,6 +31,12 @@ int tu_heapdig(tu_run *r, const char *arg0, ...);
 int tu_heapdigv(tu_run *r, const char *const *argv);
 void tu_free_run(tu_run *r);
 
+/* Run the ground-truth generator: mkdump --layout LAYOUT --scenario SCENARIO (a built-in name or
+** a file) --seed SEED [--scale SCALE when > 0] -o DMP [--truth TRUTH when non-NULL].  The
+** environment variable HD_MKDUMP overrides the binary.  Returns its exit status (0 on success). */
+int tu_mkdump(const char *layout, const char *scenario, unsigned seed, double scale, const char *dmp,
+              const char *truth);
+
 /* A path in the test data directory (build/tests/data/NAME); static buffer. */
 const char *tu_data_path(const char *name);
 /* Write BYTES to a file; returns 0 on success. */
