@@ -40,6 +40,8 @@ HD_API_INTERNAL hd_err md_parse_handles(hd_dump *d);         /* HandleDataStream
 ** after an O(n) index built on first use.  0 when VA is in no busy region. */
 HD_API_INTERNAL int md_alloc_span(hd_dump *d, uint64_t va, uint64_t *base, uint64_t *size);
 
+/* The fields MINIDUMP_MODULE and MINIDUMP_UNLOADED_MODULE share (first 24 bytes at E). */
+HD_API_INTERNAL void md_module_common(hd_dump *d, const uint8_t *e, hd_module *m, const char *what);
 HD_API_INTERNAL hd_err md_parse(hd_dump *d);          /* header, directory, all streams */
 HD_API_INTERNAL hd_err md_parse_memory(hd_dump *d);   /* Memory/Memory64List -> d->ranges */
 HD_API_INTERNAL void md_free(hd_dump *d);

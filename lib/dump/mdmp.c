@@ -374,6 +374,21 @@ static const char *file_part(const char *path)
     return s;
 }
 
+/* The 24 bytes MINIDUMP_MODULE and MINIDUMP_UNLOADED_MODULE share: BaseOfImage u64 +0,
+** SizeOfImage +8, CheckSum +0xC, TimeDateStamp +0x10, ModuleNameRva +0x14. */
+void md_module_common(hd_dump *d, const uint8_t *e, hd_module *m, const char *what)
+{
+    const char *path;
+    m->base = rd_le64(e);
+    m->size = rd_le32(e + 8);
+    m->checksum = rd_le32(e + 0xC);
+    m->timestamp = rd_le32(e + 0x10);
+    path = md_string(d, rd_le32(e + 0x14), what);
+    m->path = path ? path : "";
+    m->name = file_part(m->path);
+    m->pdb_name = "";
+}
+
 /* CodeView record "RSDS": Signature +0, GUID +4 (16 bytes), Age +0x14, PDB name (UTF-8) +0x18. */
 static void parse_codeview(hd_dump *d, hd_module *m, uint32_t size, uint32_t rva)
 {
@@ -413,15 +428,7 @@ static hd_err parse_modules(hd_dump *d)
     for (i = 0; i < cnt; i++) {
         const uint8_t *e = p + 4 + 108 * i;
         hd_module *m = vec_push(&d->modules);
-        const char *path;
-        m->base = rd_le64(e);
-        m->size = rd_le32(e + 8);
-        m->checksum = rd_le32(e + 0xC);
-        m->timestamp = rd_le32(e + 0x10);
-        path = md_string(d, rd_le32(e + 0x14), "module name");
-        m->path = path ? path : "";
-        m->name = file_part(m->path);
-        m->pdb_name = "";
+        md_module_common(d, e, m, "module name");
         if (rd_le32(e + 0x18) == 0xFEEF04BDu) {
             uint32_t ms = rd_le32(e + 0x18 + 8), ls = rd_le32(e + 0x18 + 0xC);
             m->has_version = 1;

@@ -117,14 +117,6 @@ hd_err md_parse_thread_names(hd_dump *d)
     return HD_OK;
 }
 
-static const char *file_part(const char *path)
-{
-    const char *s = path, *p;
-    for (p = path; *p; p++)
-        if (*p == '\\' || *p == '/') s = p + 1;
-    return s;
-}
-
 hd_err md_parse_unloaded(hd_dump *d)
 {
     size_t n, i;
@@ -137,15 +129,7 @@ hd_err md_parse_unloaded(hd_dump *d)
     for (i = 0; i < cnt; i++) {
         const uint8_t *e = p + hsize + (size_t)esize * i;
         hd_module *m = vec_push(&d->unloaded);
-        const char *path;
-        m->base = rd_le64(e);
-        m->size = rd_le32(e + 8);
-        m->checksum = rd_le32(e + 0xC);
-        m->timestamp = rd_le32(e + 0x10);
-        path = md_string(d, rd_le32(e + 0x14), "unloaded module name");
-        m->path = path ? path : "";
-        m->name = file_part(m->path);
-        m->pdb_name = "";
+        md_module_common(d, e, m, "unloaded module name");
         m->unloaded = 1;
     }
     return HD_OK;

@@ -17,13 +17,10 @@ static tj_doc *MAN;
 
 static int setup(void **state)
 {
-    char cmd[3000];
     (void)state;
     snprintf(DMP, sizeof DMP, "%s", tu_data_path("find_w10.dmp"));
     snprintf(JSON, sizeof JSON, "%s", tu_data_path("find_w10.json"));
-    snprintf(cmd, sizeof cmd, "'%s' --layout win10-x64 --scenario default --seed 3 -o '%s' --truth '%s' >/dev/null 2>&1",
-             HD_MKDUMP_EXE, DMP, JSON);
-    if (system(cmd) != 0) return -1;
+    if (tu_mkdump("win10-x64", "default", 3, 0, DMP, JSON) != 0) return -1;
     MAN = tj_parse_file(JSON);
     return MAN ? 0 : -1;
 }
@@ -194,7 +191,7 @@ static void test_outside_heaps(void **state)
 /* A page heap block (scenario tests/data/scenarios/pageheap.txt): the DPH node and WinDbg's DPH form. */
 static void test_pageheap_block(void **state)
 {
-    char dmp[1100], json[1100], scen[1100], cmd[4000], a[32];
+    char dmp[1100], json[1100], scen[1100], a[32];
     tj_doc *man, *doc;
     const tj *heaps, *b = NULL, *root;
     tu_run r;
@@ -203,9 +200,7 @@ static void test_pageheap_block(void **state)
     snprintf(dmp, sizeof dmp, "%s", tu_data_path("find_dph.dmp"));
     snprintf(json, sizeof json, "%s", tu_data_path("find_dph.json"));
     snprintf(scen, sizeof scen, "%s/tests/data/scenarios/pageheap.txt", HD_SOURCE_DIR);
-    snprintf(cmd, sizeof cmd, "'%s' --layout win10-x64 --scenario '%s' -o '%s' --truth '%s' >/dev/null 2>&1", HD_MKDUMP_EXE, scen,
-             dmp, json);
-    assert_int_equal(system(cmd), 0);
+    assert_int_equal(tu_mkdump("win10-x64", scen, 1, 0, dmp, json), 0);
     man = tj_parse_file(json);
     assert_non_null(man);
     heaps = tj_get(tj_root(man), "heaps");

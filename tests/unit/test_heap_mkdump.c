@@ -242,7 +242,7 @@ static void compare_segments(const hd_heap *h, const tj *segs, result *res, cons
 /* Generate LAYOUT x SCENARIO x SEED, compare, delete. */
 static result run_case(const char *layout, const char *scenario, unsigned seed, const char *scale)
 {
-    char dmp[1024], man[1024], cmd[4096], what[256], scn[1024];
+    char dmp[1024], man[1024], what[256], scn[1024];
     tj_doc *doc;
     const tj *root, *heaps, *corr;
     hd_dump *d = NULL;
@@ -257,9 +257,7 @@ static result run_case(const char *layout, const char *scenario, unsigned seed, 
         snprintf(scn, sizeof scn, "%s", scenario);
     else
         snprintf(scn, sizeof scn, "%s/tests/data/heap/%s", HD_SOURCE_DIR, scenario);
-    snprintf(cmd, sizeof cmd, "'%s' --layout %s --scenario '%s' --seed %u --scale %s -o '%s' --truth '%s' > /dev/null",
-             getenv("HD_MKDUMP") ? getenv("HD_MKDUMP") : HD_MKDUMP_EXE, layout, scn, seed, scale, dmp, man);
-    if (system(cmd) != 0) fail_msg("%s: mkdump failed: %s", what, cmd);
+    if (tu_mkdump(layout, scn, seed, strtod(scale, NULL), dmp, man) != 0) fail_msg("%s: mkdump failed (scale %s)", what, scale);
     doc = tj_parse_file(man);
     assert_non_null(doc);
     root = tj_root(doc);
@@ -438,7 +436,6 @@ static int seed_cb(void *user, const hd_block *b)
 static void test_seed(void **state)
 {
     static const unsigned seeds[] = {1, 0};
-    char cmd[4096];
     hd_dump *d = NULL;
     const hd_heap *h;
     seedc c = {0, 0, 0};
@@ -446,9 +443,7 @@ static void test_seed(void **state)
     size_t k;
     (void)state;
     run_matrix_layouts("seed", seeds, "1", (const char *const[]){"win7-x64", "win10-x64", NULL});
-    snprintf(cmd, sizeof cmd, "'%s' --layout win7-x64 --scenario seed --scale 1 -o '%s' > /dev/null",
-             getenv("HD_MKDUMP") ? getenv("HD_MKDUMP") : HD_MKDUMP_EXE, tu_data_path("mk_seed.dmp"));
-    if (system(cmd) != 0) fail_msg("mkdump failed: %s", cmd);
+    if (tu_mkdump("win7-x64", "seed", 1, 1, tu_data_path("mk_seed.dmp"), NULL) != 0) fail_msg("mkdump failed (seed, scale 1)");
     assert_int_equal(hd_open(tu_data_path("mk_seed.dmp"), NULL, &d), HD_OK);
     h = hd_heap_find(d, 0x29fb0000);
     assert_non_null(h);
@@ -476,9 +471,9 @@ static void test_pageheap(void **state)
     tj_doc *doc;
     size_t i, k, n = 0;
     (void)state;
-    snprintf(cmd, sizeof cmd, "'%s' --layout win10-x64 --scenario '%s/tests/data/heap/pageheap.scn' -o '%s' --truth '%s' > /dev/null",
-             getenv("HD_MKDUMP") ? getenv("HD_MKDUMP") : HD_MKDUMP_EXE, HD_SOURCE_DIR, tu_data_path("mk_probe.dmp"), tu_data_path("mk_probe.json"));
-    if (system(cmd) != 0) fail_msg("mkdump failed: %s", cmd);
+    snprintf(cmd, sizeof cmd, "%s/tests/data/heap/pageheap.scn", HD_SOURCE_DIR);
+    if (tu_mkdump("win10-x64", cmd, 1, 0, tu_data_path("mk_probe.dmp"), tu_data_path("mk_probe.json")) != 0)
+        fail_msg("mkdump failed (%s)", cmd);
     doc = tj_parse_file(tu_data_path("mk_probe.json"));
     assert_non_null(doc);
     for (i = 0; i < tj_len(tj_get(tj_root(doc), "heaps")); i++) {

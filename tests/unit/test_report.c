@@ -16,10 +16,7 @@ static char NEW[1024], OLD[1024], HTML[1024];
 
 static int gen(const char *scenario, const char *scale, const char *out)
 {
-    char cmd[3000];
-    snprintf(cmd, sizeof cmd, "'%s' --layout win7-x64 --scenario '%s' --scale %s -o '%s' >/dev/null 2>&1", HD_MKDUMP_EXE,
-             scenario, scale, out);
-    return system(cmd);
+    return tu_mkdump("win7-x64", scenario, 1, strtod(scale, NULL), out, NULL);
 }
 
 static int setup(void **state)

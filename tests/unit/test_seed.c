@@ -29,13 +29,10 @@ static const uint64_t SEED_ADDRS[] = {0x7fed230483bull, 0x7fed22dd81dull, 0x7fed
 
 static int setup(void **state)
 {
-    char cmd[3000];
     (void)state;
     snprintf(DMP, sizeof DMP, "%s", tu_data_path("seed_demo.dmp"));
     snprintf(JSON, sizeof JSON, "%s", tu_data_path("seed_demo.json"));
-    snprintf(cmd, sizeof cmd, "'%s' --layout win7-x64 --scenario seed --scale 0.1 -o '%s' --truth '%s' >/dev/null 2>&1",
-             HD_MKDUMP_EXE, DMP, JSON);
-    if (system(cmd) != 0) return -1;
+    if (tu_mkdump("win7-x64", "seed", 1, 0.1, DMP, JSON) != 0) return -1;
     MAN = tj_parse_file(JSON);
     return MAN ? 0 : -1;
 }

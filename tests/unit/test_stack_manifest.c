@@ -48,16 +48,14 @@ static const cfg CFGS[] = {
 /* Generate NAME.dmp / NAME.json with mkdump; returns 0 on success. */
 static int gen(const cfg *c, char *dmp, char *json, size_t cap)
 {
-    char cmd[4096], scen[1024];
+    char scen[1024];
     snprintf(dmp, cap, "%s", tu_data_path(c->name));
     strncat(dmp, ".dmp", cap - strlen(dmp) - 1);
     snprintf(json, cap, "%s", tu_data_path(c->name));
     strncat(json, ".json", cap - strlen(json) - 1);
     if (c->scenario[0] == '@') snprintf(scen, sizeof scen, "%s/tests/data/scenarios/%s", HD_SOURCE_DIR, c->scenario + 1);
     else snprintf(scen, sizeof scen, "%s", c->scenario);
-    snprintf(cmd, sizeof cmd, "'%s' --layout %s --scenario '%s' --scale %s --seed 7 -o '%s' --truth '%s' > '%s.log' 2>&1",
-             HD_MKDUMP_EXE, c->layout, scen, c->scale, dmp, json, dmp);
-    return system(cmd);
+    return tu_mkdump(c->layout, scen, 7, strtod(c->scale, NULL), dmp, json);
 }
 
 /* ---- the manifest's blocks, by address ---- */

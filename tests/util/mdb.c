@@ -50,6 +50,7 @@ uint32_t mdb_append(mdb *b, const void *p, size_t n)
 
 void mdb_dir(mdb *b, uint32_t type, uint32_t size, uint32_t rva)
 {
+    if (b->ndir >= sizeof b->dir / sizeof b->dir[0]) abort();   /* a test asked for too many */
     b->dir[b->ndir].type = type;
     b->dir[b->ndir].size = size;
     b->dir[b->ndir].rva = rva;
@@ -78,6 +79,7 @@ uint32_t mdb_string(mdb *b, const char *s)
 void mdb_mem(mdb *b, uint64_t va, const void *data, size_t size)
 {
     void *copy = calloc(1, size ? size : 1);
+    if (!copy || b->nmem >= sizeof b->mem / sizeof b->mem[0]) abort();   /* a test asked for too many */
     if (data) memcpy(copy, data, size);
     b->owned[b->nowned++] = copy;
     b->mem[b->nmem].va = va;

@@ -1,36 +1,13 @@
 /*
-** mdbuild.c - see mdbuild.h.  Structures written (sizes in bytes): MINIDUMP_HEADER 32,
-** MINIDUMP_DIRECTORY 12, MINIDUMP_SYSTEM_INFO 56, MINIDUMP_MODULE 108, MINIDUMP_MEMORY_DESCRIPTOR
-** 16, MINIDUMP_MEMORY_INFO 48 (after a 16-byte list header), MINIDUMP_THREAD 48.
+** mdbuild.c - see mdbuild.h: a collector of modules, memory, regions and threads that writes
+** its dump through the low-level test builder (mdb.c), the one place where tests lay out
+** minidump containers.
 */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "mdb.h"
 #include "mdbuild.h"
-
-typedef struct buf { uint8_t *p; size_t len, cap; } buf;
-
-static void put(buf *b, const void *src, size_t n)
-{
-    if (b->len + n > b->cap) {
-        size_t c = b->cap ? b->cap : 4096;
-        while (c < b->len + n) c *= 2;
-        b->p = realloc(b->p, c);
-        if (!b->p) abort();
-        b->cap = c;
-    }
-    if (src) memcpy(b->p + b->len, src, n); else memset(b->p + b->len, 0, n);
-    b->len += n;
-}
-static void put16(buf *b, uint16_t v) { uint8_t t[2] = {(uint8_t)v, (uint8_t)(v >> 8)}; put(b, t, 2); }
-static void put32(buf *b, uint32_t v) { put16(b, (uint16_t)v); put16(b, (uint16_t)(v >> 16)); }
-static void put64(buf *b, uint64_t v) { put32(b, (uint32_t)v); put32(b, (uint32_t)(v >> 32)); }
-static void set32(buf *b, size_t at, uint32_t v)
-{
-    b->p[at] = (uint8_t)v; b->p[at + 1] = (uint8_t)(v >> 8);
-    b->p[at + 2] = (uint8_t)(v >> 16); b->p[at + 3] = (uint8_t)(v >> 24);
-}
-static void align4(buf *b) { while (b->len & 3) put(b, NULL, 1); }
 
 typedef struct mem { uint64_t va; uint8_t *bytes; size_t len; } mem;
 typedef struct mod { uint64_t base; uint32_t size; char *path; int has_cv; uint8_t guid[16]; uint32_t age; char *pdb; } mod;
@@ -118,138 +95,94 @@ void mdw_thread(mdw *b, uint32_t id, uint64_t teb, uint64_t stack_start, uint32_
     t->id = id; t->teb = teb; t->stack_start = stack_start; t->stack_size = stack_size;
 }
 
-/* A MINIDUMP_STRING (UTF-16LE, ASCII input); returns its RVA. */
-static uint32_t put_string(buf *o, const char *s)
-{
-    uint32_t rva;
-    size_t i, n = strlen(s);
-    align4(o);
-    rva = (uint32_t)o->len;
-    put32(o, (uint32_t)(n * 2));
-    for (i = 0; i < n; i++) put16(o, (uint8_t)s[i]);
-    put16(o, 0);
-    return rva;
-}
-
+/* The collected parts become streams through the low-level builder (mdb.c): SystemInfo,
+** ModuleList (names and CodeView records first), Memory64List, MemoryInfoList, ThreadList and
+** UnloadedModuleList.  MINIDUMP_MODULE is 108 bytes (BaseOfImage +0, SizeOfImage +8,
+** ModuleNameRva +0x14, VS_FIXEDFILEINFO +0x18 left absent, CvRecord {size +0x4C, rva +0x50});
+** MINIDUMP_THREAD 48 (ThreadId +0, Teb +0x10, Stack {start +0x18, size +0x20}); the unloaded list
+** {SizeOfHeader 12, SizeOfEntry 24, NumberOfEntries} then {BaseOfImage, SizeOfImage, CheckSum,
+** TimeDateStamp, ModuleNameRva}. */
 uint8_t *mdw_finish(mdw *b, size_t *len)
 {
-    buf o = {0};
-    size_t i, dir_at, n_streams = 6;
-    uint32_t *name_rva, *cv_rva, *cv_len, *mem_rva, sys_rva, mod_rva, mem_list_rva, info_rva, thr_rva;
-    uint32_t mod_len, mem_len, info_len, thr_len, unl_rva, unl_len;
+    mdb o;
+    uint8_t *list, *out;
+    size_t i;
+    mdb_init(&o);
+    mdb_sysinfo(&o, b->arch, b->major, b->minor, b->build);
 
-    name_rva = calloc(b->nmod + 1, 4); cv_rva = calloc(b->nmod + 1, 4); cv_len = calloc(b->nmod + 1, 4);
-    mem_rva = calloc(b->nmem + 1, 4);
-    if (!name_rva || !cv_rva || !cv_len || !mem_rva) abort();
-
-    /* header + directory */
-    put32(&o, 0x504D444Du);
-    put32(&o, 0xA793u);
-    put32(&o, (uint32_t)n_streams);
-    put32(&o, 32);
-    put32(&o, 0); put32(&o, 0);
-    put64(&o, 0x2 /* MiniDumpWithFullMemory */ | 0x800 /* FullMemoryInfo */);
-    dir_at = o.len;
-    put(&o, NULL, 12 * n_streams);
-
-    /* system info */
-    sys_rva = (uint32_t)o.len;
-    put16(&o, b->arch); put16(&o, 6); put16(&o, 0); { uint8_t t[2] = {2, 1}; put(&o, t, 2); }
-    put32(&o, b->major); put32(&o, b->minor); put32(&o, b->build); put32(&o, 2);
-    {
-        size_t csd_at = o.len;
-        put32(&o, 0); put16(&o, 0); put16(&o, 0); put(&o, NULL, 24);
-        set32(&o, csd_at, put_string(&o, ""));
-    }
-
-    /* strings and CodeView records first, then the lists that point at them */
+    list = calloc(1, 4 + 108 * b->nmod);
+    if (!list) abort();
+    put32(list, (uint32_t)b->nmod);
     for (i = 0; i < b->nmod; i++) {
-        name_rva[i] = put_string(&o, b->mods[i].path);
+        uint8_t *e = list + 4 + 108 * i;
+        put64(e, b->mods[i].base);
+        put32(e + 8, b->mods[i].size);
+        put32(e + 0x14, mdb_string(&o, b->mods[i].path));
         if (b->mods[i].has_cv) {
-            align4(&o);
-            cv_rva[i] = (uint32_t)o.len;
-            put32(&o, 0x53445352u);
-            put(&o, b->mods[i].guid, 16);
-            put32(&o, b->mods[i].age);
-            put(&o, b->mods[i].pdb, strlen(b->mods[i].pdb) + 1);
-            cv_len[i] = (uint32_t)(o.len - cv_rva[i]);
+            size_t n = 24 + strlen(b->mods[i].pdb) + 1;
+            uint8_t *cv = calloc(1, n);
+            if (!cv) abort();
+            put32(cv, 0x53445352u);   /* "RSDS" */
+            memcpy(cv + 4, b->mods[i].guid, 16);
+            put32(cv + 20, b->mods[i].age);
+            memcpy(cv + 24, b->mods[i].pdb, n - 24);
+            put32(e + 0x4C, (uint32_t)n);
+            put32(e + 0x50, mdb_append(&o, cv, n));
+            free(cv);
         }
     }
-    align4(&o);
-    mod_rva = (uint32_t)o.len;
-    put32(&o, (uint32_t)b->nmod);
-    for (i = 0; i < b->nmod; i++) {
-        put64(&o, b->mods[i].base); put32(&o, b->mods[i].size); put32(&o, 0); put32(&o, 0);
-        put32(&o, name_rva[i]);
-        put(&o, NULL, 52);                           /* VS_FIXEDFILEINFO (absent) */
-        put32(&o, cv_len[i]); put32(&o, cv_rva[i]);  /* CvRecord */
-        put32(&o, 0); put32(&o, 0);                  /* MiscRecord */
-        put64(&o, 0); put64(&o, 0);
-    }
-    mod_len = (uint32_t)(o.len - mod_rva);
+    mdb_stream(&o, 4, list, 4 + 108 * b->nmod);
+    free(list);
 
-    for (i = 0; i < b->nmem; i++) {
-        align4(&o);
-        mem_rva[i] = (uint32_t)o.len;
-        put(&o, b->mems[i].bytes, b->mems[i].len);
+    for (i = 0; i < b->nmem; i++) mdb_mem(&o, b->mems[i].va, b->mems[i].bytes, b->mems[i].len);
+    {
+        mdb_region *r = calloc(b->nreg + 1, sizeof *r);
+        if (!r) abort();
+        for (i = 0; i < b->nreg; i++) {
+            r[i].base = b->regs[i].base;
+            r[i].alloc_base = b->regs[i].alloc_base;
+            r[i].size = b->regs[i].size;
+            r[i].state = b->regs[i].state;
+            r[i].protect = b->regs[i].protect;
+            r[i].type = b->regs[i].type;
+        }
+        mdb_meminfo(&o, r, b->nreg);
+        free(r);
     }
-    align4(&o);
-    mem_list_rva = (uint32_t)o.len;
-    put32(&o, (uint32_t)b->nmem);
-    for (i = 0; i < b->nmem; i++) {
-        put64(&o, b->mems[i].va); put32(&o, (uint32_t)b->mems[i].len); put32(&o, mem_rva[i]);
-    }
-    mem_len = (uint32_t)(o.len - mem_list_rva);
 
-    info_rva = (uint32_t)o.len;
-    put32(&o, 16); put32(&o, 48); put64(&o, b->nreg);
-    for (i = 0; i < b->nreg; i++) {
-        const reg *r = &b->regs[i];
-        put64(&o, r->base); put64(&o, r->alloc_base); put32(&o, r->protect); put32(&o, 0);
-        put64(&o, r->size); put32(&o, r->state); put32(&o, r->protect); put32(&o, r->type); put32(&o, 0);
-    }
-    info_len = (uint32_t)(o.len - info_rva);
-
-    thr_rva = (uint32_t)o.len;
-    put32(&o, (uint32_t)b->nthr);
+    list = calloc(1, 4 + 48 * b->nthr);
+    if (!list) abort();
+    put32(list, (uint32_t)b->nthr);
     for (i = 0; i < b->nthr; i++) {
-        const thr *t = &b->thrs[i];
-        put32(&o, t->id); put32(&o, 0); put32(&o, 0); put32(&o, 0);
-        put64(&o, t->teb);
-        put64(&o, t->stack_start); put32(&o, t->stack_size); put32(&o, 0);
-        put32(&o, 0); put32(&o, 0);
+        uint8_t *e = list + 4 + 48 * i;
+        put32(e, b->thrs[i].id);
+        put64(e + 0x10, b->thrs[i].teb);
+        put64(e + 0x18, b->thrs[i].stack_start);
+        put32(e + 0x20, b->thrs[i].stack_size);
     }
-    thr_len = (uint32_t)(o.len - thr_rva);
+    mdb_stream(&o, 3, list, 4 + 48 * b->nthr);
+    free(list);
 
-    /* UnloadedModuleList: {SizeOfHeader 12, SizeOfEntry 24, NumberOfEntries}, entries of
-    ** BaseOfImage u64, SizeOfImage, CheckSum, TimeDateStamp, ModuleNameRva */
-    {
-        uint32_t *nrva = calloc(b->nunl + 1, 4);
-        if (!nrva) abort();
-        for (i = 0; i < b->nunl; i++) nrva[i] = put_string(&o, b->unl[i].path);
-        align4(&o);
-        unl_rva = (uint32_t)o.len;
-        put32(&o, 12); put32(&o, 24); put32(&o, (uint32_t)b->nunl);
-        for (i = 0; i < b->nunl; i++) {
-            put64(&o, b->unl[i].base); put32(&o, b->unl[i].size); put32(&o, 0); put32(&o, 0); put32(&o, nrva[i]);
-        }
-        unl_len = (uint32_t)(o.len - unl_rva);
-        free(nrva);
+    list = calloc(1, 12 + 24 * b->nunl);
+    if (!list) abort();
+    put32(list, 12);
+    put32(list + 4, 24);
+    put32(list + 8, (uint32_t)b->nunl);
+    for (i = 0; i < b->nunl; i++) {
+        uint8_t *e = list + 12 + 24 * i;
+        put64(e, b->unl[i].base);
+        put32(e + 8, b->unl[i].size);
+        put32(e + 0x14, mdb_string(&o, b->unl[i].path));
     }
+    mdb_stream(&o, 14, list, 12 + 24 * b->nunl);
+    free(list);
 
-    {
-        uint32_t types[6] = {7, 4, 5, 16, 3, 14};
-        uint32_t sizes[6] = {56, mod_len, mem_len, info_len, thr_len, unl_len};
-        uint32_t rvas[6] = {sys_rva, mod_rva, mem_list_rva, info_rva, thr_rva, unl_rva};
-        for (i = 0; i < 6; i++) {
-            set32(&o, dir_at + 12 * i, types[i]);
-            set32(&o, dir_at + 12 * i + 4, sizes[i]);
-            set32(&o, dir_at + 12 * i + 8, rvas[i]);
-        }
-    }
-    free(name_rva); free(cv_rva); free(cv_len); free(mem_rva);
+    mdb_finish(&o, 0x2 /* MiniDumpWithFullMemory */ | 0x800 /* FullMemoryInfo */);
+    out = o.buf;
     *len = o.len;
-    return o.p;
+    o.buf = NULL;
+    mdb_free(&o);
+    return out;
 }
 
 int mdw_write(mdw *b, const char *path)

@@ -26,13 +26,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "../mkdump.h"
-#include "jsonmini.h"
+#include "tjson.h"
 #include "mdcheck.h"
 
 typedef struct mrange { u64 va, size, off; } mrange;
 typedef struct minfo { u64 base, alloc, size; u32 state, protect, type; } minfo;
 typedef struct mmod { u64 base, size; char name[128]; } mmod;
-typedef struct mblk { u64 addr; const jv *b; int seen; } mblk;
+typedef struct mblk { u64 addr; const tj *b; int seen; } mblk;
 
 typedef struct C {
     mdc_result *r;
@@ -45,7 +45,8 @@ typedef struct C {
     mmod mods[256];
     size_t nmods;
     const layout *lo;
-    jv *man;
+    tj_doc *doc;
+    const tj *man;
     /* per heap */
     mblk *blk;
     size_t nblk;
@@ -55,7 +56,7 @@ typedef struct C {
     int heap_va_broken;
     u32 key;
     u16 key_ps;
-    const jv *hj;
+    const tj *hj;
 } C;
 
 static void bad(C *c, const char *fmt, ...)
@@ -310,14 +311,14 @@ static int check_container(C *c)
 /* Every committed region is captured except where the manifest says it left memory out. */
 static void check_regions(C *c)
 {
-    jv *regs = jv_get(c->man, "regions");
+    const tj *regs = tj_get(c->man, "regions");
     size_t i, k = 0;
     if (!regs) { bad(c, "manifest: no regions"); return; }
-    for (i = 0; i < regs->n; i++) {
-        const jv *r = regs->items[i];
-        u64 b = jv_u64(r, "base"), sz = jv_u64(r, "size"), cap = jv_u64(r, "captured");
-        const char *st = jv_str(r, "state"), *us = jv_str(r, "usage");
-        u32 prot = (u32)jv_u64(r, "protect");
+    for (i = 0; i < tj_len(regs); i++) {
+        const tj *r = tj_at(regs, i);
+        u64 b = tj_u64(tj_get(r, "base")), sz = tj_u64(tj_get(r, "size")), cap = tj_u64(tj_get(r, "captured"));
+        const char *st = tj_str(tj_get(r, "state")), *us = tj_str(tj_get(r, "usage"));
+        u32 prot = (u32)tj_u64(tj_get(r, "protect"));
         const minfo *m;
         while (k < c->nmi && c->mi[k].base < b) k++;
         m = k < c->nmi ? &c->mi[k] : NULL;
@@ -370,38 +371,38 @@ static mblk *find_blk(C *c, u64 a)
     return lo < c->nblk && c->blk[lo].addr == a ? &c->blk[lo] : NULL;
 }
 
-static int is_kind(const jv *b, const char *k) { const char *s = jv_str(b, "kind"); return s && !strcmp(s, k); }
-static int busy(const jv *b) { const char *s = jv_str(b, "state"); return s && !strcmp(s, "busy"); }
-static const char *corrupt(const jv *b) { return jv_str(b, "corrupt"); }
-static int uncaptured(const jv *b) { jv *v = jv_get(b, "captured"); return v && v->t == JV_BOOL && !v->num; }
+static int is_kind(const tj *b, const char *k) { const char *s = tj_str(tj_get(b, "kind")); return s && !strcmp(s, k); }
+static int busy(const tj *b) { const char *s = tj_str(tj_get(b, "state")); return s && !strcmp(s, "busy"); }
+static const char *corrupt(const tj *b) { return tj_str(tj_get(b, "corrupt")); }
+static int uncaptured(const tj *b) { const tj *v = tj_get(b, "captured"); return v && tj_kind(v) == TJ_BOOL && !tj_bool(v); }
 
 /* Frames in the manifest == what the export tables say; with a record pointer, == the record. */
-static void check_stack(C *c, const jv *b, u64 record, int classic_entry)
+static void check_stack(C *c, const tj *b, u64 record, int classic_entry)
 {
-    jv *st = jv_get(b, "stack"), *raw = jv_get(b, "stack_raw");
+    const tj *st = tj_get(b, "stack"), *raw = tj_get(b, "stack_raw");
     size_t i;
     int ptr = c->ptr;
     char sym[256];
-    if (!st || !raw || st->n != raw->n || !st->n) {
-        bad(c, "block 0x%llx: stack/stack_raw missing", (unsigned long long)jv_u64(b, "address"));
+    if (!st || !raw || tj_len(st) != tj_len(raw) || !tj_len(st)) {
+        bad(c, "block 0x%llx: stack/stack_raw missing", (unsigned long long)tj_u64(tj_get(b, "address")));
         return;
     }
-    for (i = 0; i < raw->n; i++) {
-        u64 a = strtoull(raw->items[i]->s, NULL, 0);
+    for (i = 0; i < tj_len(raw); i++) {
+        u64 a = strtoull(tj_str(tj_at(raw, i)), NULL, 0);
         symbolize(c, a, sym, sizeof sym);
-        if (strcmp(sym, st->items[i]->s)) bad(c, "frame 0x%llx symbolizes to %s, manifest says %s", (unsigned long long)a, sym, st->items[i]->s);
+        if (strcmp(sym, tj_str(tj_at(st, i)))) bad(c, "frame 0x%llx symbolizes to %s, manifest says %s", (unsigned long long)a, sym, tj_str(tj_at(st, i)));
     }
     c->r->stacks_checked++;
     if (record) {
         u32 depth = classic_entry ? m16(c, record + (ptr == 8 ? 0xE : 0xA)) : m32(c, record + (ptr == 8 ? 0xC : 8));
         u64 fo = ptr == 8 ? 0x10 : 0xC;
-        if (depth != raw->n && !(classic_entry && depth == 32 && raw->n > 32)) {
-            bad(c, "block 0x%llx: trace record 0x%llx depth %u, manifest %zu frames", (unsigned long long)jv_u64(b, "address"), (unsigned long long)record, depth, raw->n);
+        if (depth != tj_len(raw) && !(classic_entry && depth == 32 && tj_len(raw) > 32)) {
+            bad(c, "block 0x%llx: trace record 0x%llx depth %u, manifest %zu frames", (unsigned long long)tj_u64(tj_get(b, "address")), (unsigned long long)record, depth, tj_len(raw));
             return;
         }
         for (i = 0; i < depth; i++)
-            if (mp(c, ptr, record + fo + i * (u64)ptr) != strtoull(raw->items[i]->s, NULL, 0))
-                bad(c, "block 0x%llx: trace record frame %zu differs", (unsigned long long)jv_u64(b, "address"), i);
+            if (mp(c, ptr, record + fo + i * (u64)ptr) != strtoull(tj_str(tj_at(raw, i)), NULL, 0))
+                bad(c, "block 0x%llx: trace record frame %zu differs", (unsigned long long)tj_u64(tj_get(b, "address")), i);
     }
 }
 
@@ -455,12 +456,12 @@ static u64 user_size(C *c, u64 e, hdr h, u64 units, u64 *user)
     return units * (u64)c->gran - unused;
 }
 
-static void check_busy_user(C *c, u64 e, hdr h, u64 units, const jv *b, int lfh)
+static void check_busy_user(C *c, u64 e, hdr h, u64 units, const tj *b, int lfh)
 {
     u64 user, us = user_size(c, e, h, units, &user);
-    if (us != jv_u64(b, "user_size") || user != jv_u64(b, "user_address"))
+    if (us != tj_u64(tj_get(b, "user_size")) || user != tj_u64(tj_get(b, "user_address")))
         bad(c, "%s block 0x%llx: RtlSizeHeap gives 0x%llx at 0x%llx, manifest 0x%llx at 0x%llx", lfh ? "LFH" : "back-end", (unsigned long long)e,
-            (unsigned long long)us, (unsigned long long)user, (unsigned long long)jv_u64(b, "user_size"), (unsigned long long)jv_u64(b, "user_address"));
+            (unsigned long long)us, (unsigned long long)user, (unsigned long long)tj_u64(tj_get(b, "user_size")), (unsigned long long)tj_u64(tj_get(b, "user_address")));
     if (h.ub & 0x40) {
         c->r->ust_blocks++;
         check_stack(c, b, mp(c, c->ptr, e + (u64)c->gran), 0);
@@ -478,27 +479,27 @@ typedef struct ucrd { u64 addr, size, desc; } ucrd;
 /* Does the manifest declare memory of this heap left out of the dump? */
 static int heap_missing(C *c)
 {
-    jv *cs = jv_get(c->man, "corruptions");
+    const tj *cs = tj_get(c->man, "corruptions");
     size_t i;
-    for (i = 0; cs && i < cs->n; i++) {
-        const char *k = jv_str(cs->items[i], "kind");
-        if (jv_u64(cs->items[i], "heap") == c->heap && k && (!strcmp(k, "truncated-range") || !strcmp(k, "missing-memory"))) return 1;
+    for (i = 0; cs && i < tj_len(cs); i++) {
+        const char *k = tj_str(tj_get(tj_at(cs, i), "kind"));
+        if (tj_u64(tj_get(tj_at(cs, i), "heap")) == c->heap && k && (!strcmp(k, "truncated-range") || !strcmp(k, "missing-memory"))) return 1;
     }
     return 0;
 }
 
-static const jv *manifest_segment(C *c, u64 base)
+static const tj *manifest_segment(C *c, u64 base)
 {
-    jv *segs = jv_get(c->hj, "segments");
+    const tj *segs = tj_get(c->hj, "segments");
     size_t i;
-    for (i = 0; segs && i < segs->n; i++)
-        if (jv_u64(segs->items[i], "base") == base) return segs->items[i];
+    for (i = 0; segs && i < tj_len(segs); i++)
+        if (tj_u64(tj_get(tj_at(segs, i), "base")) == base) return tj_at(segs, i);
     return NULL;
 }
 
 static void walk_lfh_container(C *c, u64 ub, u64 units);
 
-static void check_heap(C *c, const jv *hj)
+static void check_heap(C *c, const tj *hj)
 {
     const heap_layout *hl = c->hl;
     u64 h = c->heap, head, link, free_units = 0, committed = 0, reserved = 0, nseg = 0, nucr = 0, va_commit = 0;
@@ -510,10 +511,10 @@ static void check_heap(C *c, const jv *hj)
     if (m16(c, h + hl->validate_len) != hl->heap_size) bad(c, "heap 0x%llx: HeaderValidateLength", (unsigned long long)h);
     if (mp(c, ptr, h + hl->seg_heap) != h || mp(c, ptr, h + hl->seg_base) != h) bad(c, "heap 0x%llx: Heap/BaseAddress", (unsigned long long)h);
     if (m32(c, h + hl->encode_flag_mask) != 0x00100000u) bad(c, "heap 0x%llx: EncodeFlagMask", (unsigned long long)h);
-    if (m32(c, h + hl->flags) != (u32)jv_u64(hj, "flags")) bad(c, "heap 0x%llx: Flags 0x%x, manifest 0x%llx", (unsigned long long)h, m32(c, h + hl->flags), (unsigned long long)jv_u64(hj, "flags"));
+    if (m32(c, h + hl->flags) != (u32)tj_u64(tj_get(hj, "flags"))) bad(c, "heap 0x%llx: Flags 0x%x, manifest 0x%llx", (unsigned long long)h, m32(c, h + hl->flags), (unsigned long long)tj_u64(tj_get(hj, "flags")));
     c->key = m32(c, h + hl->key);
     c->key_ps = m16(c, h + hl->key + 4);
-    if (jv_u64(hj, "encoding_key") != ((u64)c->key | (u64)c->key_ps << 32)) bad(c, "heap 0x%llx: encoding key differs from the manifest", (unsigned long long)h);
+    if (tj_u64(tj_get(hj, "encoding_key")) != ((u64)c->key | (u64)c->key_ps << 32)) bad(c, "heap 0x%llx: encoding key differs from the manifest", (unsigned long long)h);
     {
         hdr e = decode(c, h);
         if (!e.ok || e.flags != 1 || e.ub != 1 || (u64)e.size * (u64)c->gran < hl->heap_size) bad(c, "heap 0x%llx: header entry does not decode", (unsigned long long)h);
@@ -533,17 +534,17 @@ static void check_heap(C *c, const jv *hj)
         nseg++;
         c->r->segments++;
         if (!has(c, s, hl->seg_size)) {
-            const jv *ms = manifest_segment(c, s);
+            const tj *ms = manifest_segment(c, s);
             mblk *mb = find_blk(c, s);
             if (!missing || !ms || !mb || !uncaptured(mb->b)) { bad(c, "segment 0x%llx not captured", (unsigned long long)s); break; }
             /* declared missing: account it from the manifest; its list links are gone */
-            reserved += jv_u64(ms, "reserved");
-            committed += jv_u64(ms, "committed");
-            nucr += jv_get(ms, "ucrs") ? jv_get(ms, "ucrs")->n : 0;
+            reserved += tj_u64(tj_get(ms, "reserved"));
+            committed += tj_u64(tj_get(ms, "committed"));
+            nucr += tj_get(ms, "ucrs") ? tj_len(tj_get(ms, "ucrs")) : 0;
             for (k = 0; k < c->nblk; k++)
-                if (jv_u64(c->blk[k].b, "segment") == s) {
+                if (tj_u64(tj_get(c->blk[k].b, "segment")) == s) {
                     c->blk[k].seen = 1;
-                    if (!busy(c->blk[k].b) && is_kind(c->blk[k].b, "backend")) free_units += jv_u64(c->blk[k].b, "size") / (u64)c->gran;
+                    if (!busy(c->blk[k].b) && is_kind(c->blk[k].b, "backend")) free_units += tj_u64(tj_get(c->blk[k].b, "size")) / (u64)c->gran;
                 }
             break;
         }
@@ -596,9 +597,9 @@ static void check_heap(C *c, const jv *hj)
                 /* memory the manifest says is missing: skip by its sizes */
                 if (mb && uncaptured(mb->b)) {
                     mb->seen = 1;
-                    seg_comm += jv_u64(mb->b, "size");
-                    if (!busy(mb->b) && is_kind(mb->b, "backend")) free_units += jv_u64(mb->b, "size") / (u64)c->gran;
-                    e += jv_u64(mb->b, "size");
+                    seg_comm += tj_u64(tj_get(mb->b, "size"));
+                    if (!busy(mb->b) && is_kind(mb->b, "backend")) free_units += tj_u64(tj_get(mb->b, "size")) / (u64)c->gran;
+                    e += tj_u64(tj_get(mb->b, "size"));
                     prevok = 0;
                     continue;
                 }
@@ -616,21 +617,21 @@ static void check_heap(C *c, const jv *hj)
             mb->seen = 1;
             if (!b.ok) {
                 if (!corrupt(mb->b) || strcmp(corrupt(mb->b), "bad-checksum")) bad(c, "block 0x%llx: checksum fails", (unsigned long long)e);
-                e += jv_u64(mb->b, "size");
-                seg_comm += jv_u64(mb->b, "size");
+                e += tj_u64(tj_get(mb->b, "size"));
+                seg_comm += tj_u64(tj_get(mb->b, "size"));
                 prevok = 0;
                 continue;
             }
             if (corrupt(mb->b) && !strcmp(corrupt(mb->b), "bad-checksum")) bad(c, "block 0x%llx: declared bad-checksum but decodes", (unsigned long long)e);
             if (prevok && b.prev != prev) bad(c, "block 0x%llx: PreviousSize 0x%x, previous block 0x%x", (unsigned long long)e, b.prev, prev);
             if (!b.size) { bad(c, "block 0x%llx: size 0", (unsigned long long)e); break; }
-            if ((u64)b.size * (u64)c->gran != jv_u64(mb->b, "size")) bad(c, "block 0x%llx: size 0x%x granules, manifest %llu bytes", (unsigned long long)e, b.size, (unsigned long long)jv_u64(mb->b, "size"));
+            if ((u64)b.size * (u64)c->gran != tj_u64(tj_get(mb->b, "size"))) bad(c, "block 0x%llx: size 0x%x granules, manifest %llu bytes", (unsigned long long)e, b.size, (unsigned long long)tj_u64(tj_get(mb->b, "size")));
             if (!!(b.flags & 1) != busy(mb->b)) bad(c, "block 0x%llx: busy flag vs manifest state", (unsigned long long)e);
             if (b.segoff != (s == h ? 0 : (u8)(((e - s) >> 16) + 1))) bad(c, "block 0x%llx: SegmentOffset %u", (unsigned long long)e, b.segoff);
             if (b.flags & 1) {
                 if (!(b.ub & 0x3F)) bad(c, "busy block 0x%llx: UnusedBytes 0x%x", (unsigned long long)e, b.ub);
                 if (is_kind(mb->b, "backend")) check_busy_user(c, e, b, b.size, mb->b, 0);
-                else if (!is_kind(mb->b, "internal")) bad(c, "block 0x%llx: kind %s in a segment", (unsigned long long)e, jv_str(mb->b, "kind"));
+                else if (!is_kind(mb->b, "internal")) bad(c, "block 0x%llx: kind %s in a segment", (unsigned long long)e, tj_str(tj_get(mb->b, "kind")));
                 if (is_kind(mb->b, "internal") && (b.flags & 8) && has(c, e + (u64)c->gran, 0x20)) walk_lfh_container(c, e + (u64)c->gran, b.size);
             } else {
                 if (b.ub) bad(c, "free block 0x%llx: UnusedBytes 0x%x", (unsigned long long)e, b.ub);
@@ -711,10 +712,10 @@ static void check_heap(C *c, const jv *hj)
             b = decode(c, l + vahdr - (u64)c->gran);
             if (!b.ok || b.ub != 4 || !(b.flags & 1) || cs > rsz || cs & 0xFFF || l & 0xFFF) bad(c, "VA entry 0x%llx: BusyBlock/CommitSize", (unsigned long long)l);
             us = cs - b.size;
-            if (us != jv_u64(mb->b, "user_size") || cs != jv_u64(mb->b, "size")) bad(c, "VA entry 0x%llx: user size 0x%llx / commit 0x%llx vs manifest", (unsigned long long)l, (unsigned long long)us, (unsigned long long)cs);
+            if (us != tj_u64(tj_get(mb->b, "user_size")) || cs != tj_u64(tj_get(mb->b, "size"))) bad(c, "VA entry 0x%llx: user size 0x%llx / commit 0x%llx vs manifest", (unsigned long long)l, (unsigned long long)us, (unsigned long long)cs);
             {
                 u64 user = l + vahdr + (b.segoff ? (u64)b.segoff * (u64)c->gran : 0);
-                if (user != jv_u64(mb->b, "user_address")) bad(c, "VA entry 0x%llx: user pointer", (unsigned long long)l);
+                if (user != tj_u64(tj_get(mb->b, "user_address"))) bad(c, "VA entry 0x%llx: user pointer", (unsigned long long)l);
                 if (b.segoff) {
                     c->r->ust_blocks++;
                     check_stack(c, mb->b, mp(c, ptr, l + vahdr), 0);
@@ -748,9 +749,9 @@ static void check_heap(C *c, const jv *hj)
     free(fa);
     c->heap_va_broken = va_commit == UINT64_MAX;
     for (i = 0; i < c->nblk; i++) {
-        const jv *b = c->blk[i].b;
+        const tj *b = c->blk[i].b;
         if (!c->blk[i].seen && !uncaptured(b) && !(is_kind(b, "virtual") && c->heap_va_broken) && !(missing && !busy(b)))
-            bad(c, "manifest block 0x%llx (%s) was not found by the walk", (unsigned long long)c->blk[i].addr, jv_str(b, "kind"));
+            bad(c, "manifest block 0x%llx (%s) was not found by the walk", (unsigned long long)c->blk[i].addr, tj_str(tj_get(b, "kind")));
     }
 }
 
@@ -759,7 +760,7 @@ static void walk_lfh_container(C *c, u64 ub, u64 units)
 {
     const lfh_layout *L = c->hl->lfh;
     int ptr = c->ptr, win7 = c->hl->hv == HV_WIN7;
-    u64 ss, li, ld, lfh = mp(c, ptr, c->heap + c->hl->front_end_heap), key = jv_u64(c->hj, "lfh_key"), fao, stride, H;
+    u64 ss, li, ld, lfh = mp(c, ptr, c->heap + c->hl->front_end_heap), key = tj_u64(tj_get(c->hj, "lfh_key")), fao, stride, H;
     u32 bs, n, i, nfree = 0, nbusy_bits = 0;
     u16 depth;
     if (m32(c, ub + L->ub_signature) != 0xF0E0D0C0u) return;   /* another internal block */
@@ -810,7 +811,7 @@ static void walk_lfh_container(C *c, u64 ub, u64 units)
         }
         if (!bz) nfree++;
         mb = find_blk(c, H);
-        if (!mb || !is_kind(mb->b, "lfh") || jv_u64(mb->b, "size") != stride || busy(mb->b) != bz) {
+        if (!mb || !is_kind(mb->b, "lfh") || tj_u64(tj_get(mb->b, "size")) != stride || busy(mb->b) != bz) {
             bad(c, "LFH block 0x%llx: not in the manifest as an lfh block of 0x%llx bytes, %s", (unsigned long long)H, (unsigned long long)stride, bz ? "busy" : "free");
             continue;
         }
@@ -864,7 +865,7 @@ static int dph_walk(C *c, u64 node, u64 parent, int level, unsigned *count)
     if (!has(c, vb + mp(c, p, node + (p == 8 ? 0x38 : 0x1C)) - 1, 1) || has(c, vb + mp(c, p, node + (p == 8 ? 0x38 : 0x1C)), 1))
         bad(c, "DPH block 0x%llx: the guard page is not right after the accessible part", (unsigned long long)user);
     mb = find_blk(c, info);
-    if (!mb || !is_kind(mb->b, "pageheap") || jv_u64(mb->b, "user_address") != user || jv_u64(mb->b, "user_size") != req)
+    if (!mb || !is_kind(mb->b, "pageheap") || tj_u64(tj_get(mb->b, "user_address")) != user || tj_u64(tj_get(mb->b, "user_size")) != req)
         bad(c, "DPH block 0x%llx: not in the manifest as such", (unsigned long long)user);
     else {
         mb->seen = 1;
@@ -875,21 +876,21 @@ static int dph_walk(C *c, u64 node, u64 parent, int level, unsigned *count)
     return 1 + (hl > hr ? hl : hr);
 }
 
-static void check_dph(C *c, const jv *hj)
+static void check_dph(C *c, const tj *hj)
 {
     int p = c->ptr;
     u64 root = c->heap + 0x1000, table = root + (p == 8 ? 0x38 : 0x20);
     unsigned count = 0;
-    jv *hs = jv_get(c->man, "heaps");
+    const tj *hs = tj_get(c->man, "heaps");
     size_t i;
     int found = 0;
-    if (jv_u64(hj, "dph_root") != root || m32(c, root) != 0xFFEEDDCCu) { bad(c, "page heap 0x%llx: no DPH root at +0x1000", (unsigned long long)c->heap); return; }
+    if (tj_u64(tj_get(hj, "dph_root")) != root || m32(c, root) != 0xFFEEDDCCu) { bad(c, "page heap 0x%llx: no DPH root at +0x1000", (unsigned long long)c->heap); return; }
     if (!(m32(c, c->heap + c->hl->flags) & 0x01000000u) || !(m32(c, c->heap + c->hl->force_flags) & 0x01000000u)) bad(c, "page heap 0x%llx: HEAP_FLAG_PAGE_ALLOCS", (unsigned long long)c->heap);
-    for (i = 0; i < hs->n; i++) {
-        const char *of = jv_str(hs->items[i], "normal_heap_of");
-        if (of && !strcmp(of, jv_str(hj, "name"))) {
+    for (i = 0; i < tj_len(hs); i++) {
+        const char *of = tj_str(tj_get(tj_at(hs, i), "normal_heap_of"));
+        if (of && !strcmp(of, tj_str(tj_get(hj, "name")))) {
             found = 1;
-            if (mp(c, p, root + (p == 8 ? 0x150 : 0xB4)) != jv_u64(hs->items[i], "address")) bad(c, "page heap 0x%llx: NormalHeap", (unsigned long long)c->heap);
+            if (mp(c, p, root + (p == 8 ? 0x150 : 0xB4)) != tj_u64(tj_get(tj_at(hs, i), "address"))) bad(c, "page heap 0x%llx: NormalHeap", (unsigned long long)c->heap);
         }
     }
     if (!found) bad(c, "page heap 0x%llx: no NormalHeap in the manifest", (unsigned long long)c->heap);
@@ -900,62 +901,62 @@ static void check_dph(C *c, const jv *hj)
             m32(c, table + (p == 8 ? 0x2C : 0x18)), m32(c, root + (p == 8 ? 0xA8 : 0x5C)));
 }
 
-static void check_totals(C *c, const jv *hj)
+static void check_totals(C *c, const tj *hj)
 {
-    jv *bl = jv_get(hj, "blocks"), *t = jv_get(hj, "totals");
+    const tj *bl = tj_get(hj, "blocks"), *t = tj_get(hj, "totals");
     u64 bb = 0, bu = 0, bby = 0, fb = 0, fby = 0, lb = 0, lf = 0, vb = 0, vby = 0, ib = 0;
     size_t i;
-    for (i = 0; bl && i < bl->n; i++) {
-        const jv *b = bl->items[i];
+    for (i = 0; bl && i < tj_len(bl); i++) {
+        const tj *b = tj_at(bl, i);
         int bz = busy(b);
-        u64 sz = jv_u64(b, "size");
+        u64 sz = tj_u64(tj_get(b, "size"));
         if (is_kind(b, "internal")) ib++;
-        else if (bz) { bb++; bu += jv_u64(b, "user_size"); bby += sz; }
+        else if (bz) { bb++; bu += tj_u64(tj_get(b, "user_size")); bby += sz; }
         if (is_kind(b, "backend") && !bz) { fb++; fby += sz; }
         if (is_kind(b, "lfh")) { lb++; if (!bz) lf++; }
-        if (jv_has(b, "va_entry")) { vb++; vby += jv_u64(b, "commit_size"); }
+        if (tj_has(b, "va_entry")) { vb++; vby += tj_u64(tj_get(b, "commit_size")); }
     }
-    if (!t || jv_u64(t, "busy_blocks") != bb || jv_u64(t, "busy_user_bytes") != bu || jv_u64(t, "busy_block_bytes") != bby ||
-        jv_u64(t, "free_blocks") != fb || jv_u64(t, "free_bytes") != fby || jv_u64(t, "lfh_blocks") != lb || jv_u64(t, "lfh_free_blocks") != lf ||
-        jv_u64(t, "virtual_blocks") != vb || jv_u64(t, "virtual_bytes") != vby || jv_u64(t, "internal_blocks") != ib)
-        bad(c, "heap %s: totals differ from the sums over its blocks", jv_str(hj, "address"));
+    if (!t || tj_u64(tj_get(t, "busy_blocks")) != bb || tj_u64(tj_get(t, "busy_user_bytes")) != bu || tj_u64(tj_get(t, "busy_block_bytes")) != bby ||
+        tj_u64(tj_get(t, "free_blocks")) != fb || tj_u64(tj_get(t, "free_bytes")) != fby || tj_u64(tj_get(t, "lfh_blocks")) != lb || tj_u64(tj_get(t, "lfh_free_blocks")) != lf ||
+        tj_u64(tj_get(t, "virtual_blocks")) != vb || tj_u64(tj_get(t, "virtual_bytes")) != vby || tj_u64(tj_get(t, "internal_blocks")) != ib)
+        bad(c, "heap %s: totals differ from the sums over its blocks", tj_str(tj_get(hj, "address")));
     {
-        jv *segs = jv_get(hj, "segments");
+        const tj *segs = tj_get(hj, "segments");
         u64 r = 0, cm = 0;
-        for (i = 0; segs && i < segs->n; i++) {
-            r += jv_u64(segs->items[i], "reserved");
-            cm += jv_u64(segs->items[i], "committed");
+        for (i = 0; segs && i < tj_len(segs); i++) {
+            r += tj_u64(tj_get(tj_at(segs, i), "reserved"));
+            cm += tj_u64(tj_get(tj_at(segs, i), "committed"));
         }
-        if (r != jv_u64(t, "reserved") || cm != jv_u64(t, "committed")) bad(c, "heap %s: segment sums differ from totals", jv_str(hj, "address"));
+        if (r != tj_u64(tj_get(t, "reserved")) || cm != tj_u64(tj_get(t, "committed"))) bad(c, "heap %s: segment sums differ from totals", tj_str(tj_get(hj, "address")));
     }
 }
 
 static void check_heaps(C *c)
 {
-    jv *hs = jv_get(c->man, "heaps");
+    const tj *hs = tj_get(c->man, "heaps");
     size_t i, k;
     if (!hs) { bad(c, "manifest: no heaps"); return; }
-    for (i = 0; i < hs->n; i++) {
-        const jv *hj = hs->items[i], *bl = jv_get(hj, "blocks");
-        const char *arch = jv_str(hj, "arch");
+    for (i = 0; i < tj_len(hs); i++) {
+        const tj *hj = tj_at(hs, i), *bl = tj_get(hj, "blocks");
+        const char *arch = tj_str(tj_get(hj, "arch"));
         c->r->heaps++;
         c->hj = hj;
-        c->heap = jv_u64(hj, "address");
+        c->heap = tj_u64(tj_get(hj, "address"));
         c->ptr = arch && !strcmp(arch, "x64") ? 8 : 4;
         c->gran = c->ptr == 8 ? 16 : 8;
         c->hl = c->ptr == 8 || !c->lo->wow64 ? c->lo->native : c->lo->wow;
-        if (c->hl->ptr != c->ptr) { bad(c, "heap %s: arch does not match the layout", jv_str(hj, "address")); continue; }
+        if (c->hl->ptr != c->ptr) { bad(c, "heap %s: arch does not match the layout", tj_str(tj_get(hj, "address"))); continue; }
         check_totals(c, hj);
-        c->nblk = bl ? bl->n : 0;
+        c->nblk = bl ? tj_len(bl) : 0;
         c->blk = calloc(c->nblk + 1, sizeof(mblk));
         for (k = 0; k < c->nblk; k++) {
-            c->blk[k].addr = jv_u64(bl->items[k], "address");
-            c->blk[k].b = bl->items[k];
+            c->blk[k].addr = tj_u64(tj_get(tj_at(bl, k), "address"));
+            c->blk[k].b = tj_at(bl, k);
         }
         qsort(c->blk, c->nblk, sizeof(mblk), cmp_mblk);
         for (k = 1; k < c->nblk; k++)
             if (c->blk[k].addr == c->blk[k - 1].addr) bad(c, "manifest lists block 0x%llx twice", (unsigned long long)c->blk[k].addr);
-        if (jv_str(hj, "kind") && !strcmp(jv_str(hj, "kind"), "pageheap")) check_dph(c, hj);
+        if (tj_str(tj_get(hj, "kind")) && !strcmp(tj_str(tj_get(hj, "kind")), "pageheap")) check_dph(c, hj);
         check_heap(c, hj);
         free(c->blk);
         c->blk = NULL;
@@ -966,36 +967,36 @@ static void check_heaps(C *c)
 ** 24H2 descriptor chain from the process heap's UserContext (+0x188). */
 static void check_pebs(C *c)
 {
-    jv *pebs = jv_get(jv_get(c->man, "process"), "pebs"), *hs = jv_get(c->man, "heaps");
+    const tj *pebs = tj_get(tj_get(c->man, "process"), "pebs"), *hs = tj_get(c->man, "heaps");
     size_t i, k;
-    for (i = 0; pebs && i < pebs->n; i++) {
-        const jv *pb = pebs->items[i], *list = jv_get(pb, "heaps");
-        int p = !strcmp(jv_str(pb, "arch"), "x64") ? 8 : 4;
-        u64 peb = jv_u64(pb, "address"), arr;
+    for (i = 0; pebs && i < tj_len(pebs); i++) {
+        const tj *pb = tj_at(pebs, i), *list = tj_get(pb, "heaps");
+        int p = !strcmp(tj_str(tj_get(pb, "arch")), "x64") ? 8 : 4;
+        u64 peb = tj_u64(tj_get(pb, "address")), arr;
         u32 n = m32(c, peb + (p == 8 ? 0xE8 : 0x88));
         if (!has(c, peb, 0x100)) { bad(c, "PEB 0x%llx not captured", (unsigned long long)peb); continue; }
-        if (mp(c, p, peb + (p == 8 ? 0x30 : 0x18)) != jv_u64(pb, "process_heap")) bad(c, "PEB 0x%llx: ProcessHeap", (unsigned long long)peb);
-        if (m32(c, peb + (p == 8 ? 0xBC : 0x68)) != jv_u64(pb, "nt_global_flag")) bad(c, "PEB 0x%llx: NtGlobalFlag", (unsigned long long)peb);
+        if (mp(c, p, peb + (p == 8 ? 0x30 : 0x18)) != tj_u64(tj_get(pb, "process_heap"))) bad(c, "PEB 0x%llx: ProcessHeap", (unsigned long long)peb);
+        if (m32(c, peb + (p == 8 ? 0xBC : 0x68)) != tj_u64(tj_get(pb, "nt_global_flag"))) bad(c, "PEB 0x%llx: NtGlobalFlag", (unsigned long long)peb);
         if (m16(c, peb + (p == 8 ? 0x120 : 0xAC)) != c->lo->build) bad(c, "PEB 0x%llx: OSBuildNumber", (unsigned long long)peb);
-        if (n != list->n || n > m32(c, peb + (p == 8 ? 0xEC : 0x8C))) bad(c, "PEB 0x%llx: NumberOfHeaps %u, manifest %zu", (unsigned long long)peb, n, list->n);
+        if (n != tj_len(list) || n > m32(c, peb + (p == 8 ? 0xEC : 0x8C))) bad(c, "PEB 0x%llx: NumberOfHeaps %u, manifest %zu", (unsigned long long)peb, n, tj_len(list));
         arr = mp(c, p, peb + (p == 8 ? 0xF0 : 0x90));
-        for (k = 0; k < list->n && k < n; k++) {
-            u64 hp = strtoull(list->items[k]->s, NULL, 0);
+        for (k = 0; k < tj_len(list) && k < n; k++) {
+            u64 hp = strtoull(tj_str(tj_at(list, k)), NULL, 0);
             const heap_layout *hl = p == 8 || !c->lo->wow64 ? c->lo->native : c->lo->wow;
             if (mp(c, p, arr + k * (u64)p) != hp) bad(c, "PEB 0x%llx: ProcessHeaps[%zu]", (unsigned long long)peb, k);
             if (m16(c, hp + hl->heaps_index) != (c->lo->h24h2 ? 0 : k + 1)) bad(c, "heap 0x%llx: ProcessHeapsListIndex", (unsigned long long)hp);
         }
         if (c->lo->h24h2 && p == 8) {
-            u64 d = mp(c, 8, jv_u64(pb, "process_heap") + c->lo->native->user_context);
+            u64 d = mp(c, 8, tj_u64(tj_get(pb, "process_heap")) + c->lo->native->user_context);
             size_t seen = 0, want = 0;
             int guard = 0;
-            for (k = 0; k < hs->n; k++)
-                if (!strcmp(jv_str(hs->items[k], "arch"), "x64") && (jv_str(hs->items[k], "found_via") || !strcmp(jv_str(hs->items[k], "found_in"), "peb64"))) want++;
+            for (k = 0; k < tj_len(hs); k++)
+                if (!strcmp(tj_str(tj_get(tj_at(hs, k), "arch")), "x64") && (tj_str(tj_get(tj_at(hs, k), "found_via")) || !strcmp(tj_str(tj_get(tj_at(hs, k), "found_in")), "peb64"))) want++;
             while (d && guard++ < 1000) {
                 u64 heap = m64(c, d + 16);
                 int ok = 0;
-                for (k = 0; k < hs->n; k++)
-                    if (jv_u64(hs->items[k], "address") == heap) ok = 1;
+                for (k = 0; k < tj_len(hs); k++)
+                    if (tj_u64(tj_get(tj_at(hs, k), "address")) == heap) ok = 1;
                 if (!ok) bad(c, "24H2 descriptor 0x%llx: Heap 0x%llx is not a heap", (unsigned long long)d, (unsigned long long)heap);
                 seen++;
                 d = m64(c, d);
@@ -1008,17 +1009,17 @@ static void check_pebs(C *c)
 /* Each declared corruption is where the manifest says (docs/manifest.md, "Corruptions"). */
 static void check_corruptions(C *c)
 {
-    jv *cs = jv_get(c->man, "corruptions"), *hs = jv_get(c->man, "heaps");
+    const tj *cs = tj_get(c->man, "corruptions"), *hs = tj_get(c->man, "heaps");
     size_t i, k;
-    for (i = 0; cs && i < cs->n; i++) {
-        const jv *x = cs->items[i], *hj = NULL;
-        const char *kind = jv_str(x, "kind");
-        u64 a = jv_u64(x, "address"), heap = jv_u64(x, "heap");
+    for (i = 0; cs && i < tj_len(cs); i++) {
+        const tj *x = tj_at(cs, i), *hj = NULL;
+        const char *kind = tj_str(tj_get(x, "kind"));
+        u64 a = tj_u64(tj_get(x, "address")), heap = tj_u64(tj_get(x, "heap"));
         int ok = 0, ptr;
-        for (k = 0; hs && k < hs->n; k++)
-            if (jv_u64(hs->items[k], "address") == heap) hj = hs->items[k];
+        for (k = 0; hs && k < tj_len(hs); k++)
+            if (tj_u64(tj_get(tj_at(hs, k), "address")) == heap) hj = tj_at(hs, k);
         if (!hj || !kind) { bad(c, "corruption at 0x%llx: unknown heap", (unsigned long long)a); continue; }
-        ptr = !strcmp(jv_str(hj, "arch"), "x64") ? 8 : 4;
+        ptr = !strcmp(tj_str(tj_get(hj, "arch")), "x64") ? 8 : 4;
         c->ptr = ptr;
         c->gran = ptr == 8 ? 16 : 8;
         c->hl = ptr == 8 || !c->lo->wow64 ? c->lo->native : c->lo->wow;
@@ -1045,16 +1046,17 @@ int mdc_check(const char *dump, const char *manifest, mdc_result *r)
     memset(r, 0, sizeof *r);
     memset(&c, 0, sizeof c);
     c.r = r;
-    c.man = jv_parse_file(manifest);
+    c.doc = tj_parse_file(manifest);
+    c.man = tj_root(c.doc);
     if (!c.man) { bad(&c, "%s: not JSON", manifest); return r->problems; }
-    c.lo = layout_find(jv_str(jv_get(c.man, "generator"), "layout") ? jv_str(jv_get(c.man, "generator"), "layout") : "");
-    if (!c.lo) { bad(&c, "manifest: unknown layout"); jv_free(c.man); return r->problems; }
+    c.lo = layout_find(tj_str(tj_get(tj_get(c.man, "generator"), "layout")) ? tj_str(tj_get(tj_get(c.man, "generator"), "layout")) : "");
+    if (!c.lo) { bad(&c, "manifest: unknown layout"); tj_free(c.doc); return r->problems; }
     fd = open(dump, O_RDONLY);
-    if (fd < 0 || fstat(fd, &st)) { bad(&c, "%s: cannot open", dump); jv_free(c.man); return r->problems; }
+    if (fd < 0 || fstat(fd, &st)) { bad(&c, "%s: cannot open", dump); tj_free(c.doc); return r->problems; }
     c.fsize = (size_t)st.st_size;
     map = mmap(NULL, c.fsize, PROT_READ, MAP_PRIVATE, fd, 0);
     close(fd);
-    if (map == MAP_FAILED) { bad(&c, "%s: cannot map", dump); jv_free(c.man); return r->problems; }
+    if (map == MAP_FAILED) { bad(&c, "%s: cannot map", dump); tj_free(c.doc); return r->problems; }
     c.f = map;
     if (!check_container(&c)) {
         check_regions(&c);
@@ -1065,7 +1067,7 @@ int mdc_check(const char *dump, const char *manifest, mdc_result *r)
     munmap(map, c.fsize);
     free(c.mem);
     free(c.mi);
-    jv_free(c.man);
+    tj_free(c.doc);
     return r->problems;
 }
 

@@ -16,7 +16,7 @@
 #include <string.h>
 #include <cmocka.h>
 #include "../mkdump.h"
-#include "jsonmini.h"
+#include "tjson.h"
 #include "mdcheck.h"
 
 static char path_buf[8][1024];
@@ -88,45 +88,46 @@ static void test_every_layout(void **state)
 static void test_reference_spot_checks(void **state)
 {
     const char *d = out_path(0, "spot.dmp"), *j = out_path(1, "spot.json");
-    jv *m;
+    const tj *m;
+    tj_doc *m_doc;
     (void)state;
     /* win7-x64: the seed's `dt nt!_HEAP` shows VirtualAllocdBlocks at +0x118 (§7.3) */
     assert_int_equal(mkdump("--layout win7-x64 --scenario seed --scale 0.02 -o '%s' --truth '%s'", d, j), 0);
-    m = jv_parse_file(j);
+    m = tj_root(m_doc = tj_parse_file(j));
     assert_non_null(m);
     {
-        jv *hs = jv_get(m, "heaps");
+        const tj *hs = tj_get(m, "heaps");
         size_t i, found = 0;
-        for (i = 0; i < hs->n; i++) {
-            const jv *h = hs->items[i], *bl = jv_get(h, "blocks");
+        for (i = 0; i < tj_len(hs); i++) {
+            const tj *h = tj_at(hs, i), *bl = tj_get(h, "blocks");
             size_t k;
-            if (strcmp(jv_str(h, "name"), "halcon")) continue;
+            if (strcmp(tj_str(tj_get(h, "name")), "halcon")) continue;
             /* the halcon heap is the seed's 0x29fb0000 with Flags 08001002 */
-            assert_int_equal(jv_u64(h, "address"), 0x29fb0000);
-            assert_int_equal(jv_u64(h, "flags"), 0x08001002);
-            for (k = 0; k < bl->n; k++) {
-                const jv *b = bl->items[k], *st;
-                if (!jv_has(b, "va_entry") || jv_u64(b, "user_size") != 0x1000040) continue;
+            assert_int_equal(tj_u64(tj_get(h, "address")), 0x29fb0000);
+            assert_int_equal(tj_u64(tj_get(h, "flags")), 0x08001002);
+            for (k = 0; k < tj_len(bl); k++) {
+                const tj *b = tj_at(bl, k), *st;
+                if (!tj_has(b, "va_entry") || tj_u64(tj_get(b, "user_size")) != 0x1000040) continue;
                 /* !heap -p -a: HEAP_ENTRY = entry+0x30, UserPtr = entry+0x60, Size 100100 */
-                assert_int_equal(jv_u64(b, "address"), jv_u64(b, "va_entry") + 0x30);
-                assert_int_equal(jv_u64(b, "user_address"), jv_u64(b, "va_entry") + 0x60);
-                assert_int_equal(jv_u64(b, "size") / 16, 0x100100);
-                st = jv_get(b, "stack");
-                assert_int_equal(st->n, 7);
-                assert_string_equal(st->items[1]->s, "halcon!HXmalloc+0x8b");
-                assert_string_equal(st->items[2]->s, "halcon!HXAllocRLTmp+0x265d");
-                assert_string_equal(st->items[3]->s, "halcon!HXAllocTmp+0xa80");
-                assert_string_equal(st->items[4]->s, "halcon!HCancelWait+0x7a");
-                assert_string_equal(st->items[5]->s, "halcon!CCallHProc+0x73f");
-                assert_string_equal(st->items[6]->s, "0x7fe83e3bcf6");
-                assert_string_equal(jv_get(b, "stack_raw")->items[1]->s, "0x7fed230483b");
-                assert_string_equal(jv_get(b, "stack_raw")->items[0]->s, "0x775bc35b");
+                assert_int_equal(tj_u64(tj_get(b, "address")), tj_u64(tj_get(b, "va_entry")) + 0x30);
+                assert_int_equal(tj_u64(tj_get(b, "user_address")), tj_u64(tj_get(b, "va_entry")) + 0x60);
+                assert_int_equal(tj_u64(tj_get(b, "size")) / 16, 0x100100);
+                st = tj_get(b, "stack");
+                assert_int_equal(tj_len(st), 7);
+                assert_string_equal(tj_str(tj_at(st, 1)), "halcon!HXmalloc+0x8b");
+                assert_string_equal(tj_str(tj_at(st, 2)), "halcon!HXAllocRLTmp+0x265d");
+                assert_string_equal(tj_str(tj_at(st, 3)), "halcon!HXAllocTmp+0xa80");
+                assert_string_equal(tj_str(tj_at(st, 4)), "halcon!HCancelWait+0x7a");
+                assert_string_equal(tj_str(tj_at(st, 5)), "halcon!CCallHProc+0x73f");
+                assert_string_equal(tj_str(tj_at(st, 6)), "0x7fe83e3bcf6");
+                assert_string_equal(tj_str(tj_at(tj_get(b, "stack_raw"), 1)), "0x7fed230483b");
+                assert_string_equal(tj_str(tj_at(tj_get(b, "stack_raw"), 0)), "0x775bc35b");
                 found++;
             }
         }
         assert_true(found >= 1);
     }
-    jv_free(m);
+    tj_free(m_doc);
     {
         mdc_result r;
         check_ok(d, j, &r);
@@ -158,22 +159,23 @@ static void test_same_seed_same_bytes(void **state)
 static void test_different_seed_different_keys(void **state)
 {
     const char *j1 = out_path(1, "k1.json"), *j2 = out_path(3, "k2.json");
-    jv *a, *b;
+    const tj *a, *b;
+    tj_doc *a_doc, *b_doc;
     size_t i;
     (void)state;
     assert_int_equal(mkdump("--layout win10-x64 --seed 1 --scale 0.1 -o '%s' --truth '%s'", out_path(0, "k1.dmp"), j1), 0);
     assert_int_equal(mkdump("--layout win10-x64 --seed 2 --scale 0.1 -o '%s' --truth '%s'", out_path(2, "k2.dmp"), j2), 0);
-    a = jv_parse_file(j1);
-    b = jv_parse_file(j2);
+    a = tj_root(a_doc = tj_parse_file(j1));
+    b = tj_root(b_doc = tj_parse_file(j2));
     assert_non_null(a);
     assert_non_null(b);
-    for (i = 0; i < jv_get(a, "heaps")->n; i++) {
-        const jv *ha = jv_get(a, "heaps")->items[i], *hb = jv_get(b, "heaps")->items[i];
-        assert_true(jv_u64(ha, "encoding_key") != jv_u64(hb, "encoding_key"));
-        if (jv_has(ha, "lfh_key")) assert_true(jv_u64(ha, "lfh_key") != jv_u64(hb, "lfh_key"));
+    for (i = 0; i < tj_len(tj_get(a, "heaps")); i++) {
+        const tj *ha = tj_at(tj_get(a, "heaps"), i), *hb = tj_at(tj_get(b, "heaps"), i);
+        assert_true(tj_u64(tj_get(ha, "encoding_key")) != tj_u64(tj_get(hb, "encoding_key")));
+        if (tj_has(ha, "lfh_key")) assert_true(tj_u64(tj_get(ha, "lfh_key")) != tj_u64(tj_get(hb, "lfh_key")));
     }
-    jv_free(a);
-    jv_free(b);
+    tj_free(a_doc);
+    tj_free(b_doc);
 }
 
 /* The validator must fail on damage that the manifest does not declare. */
@@ -182,7 +184,8 @@ static void test_checker_can_fail(void **state)
     const char *d = out_path(0, "neg.dmp"), *j = out_path(1, "neg.json");
     size_t n;
     char *buf;
-    jv *m;
+    const tj *m;
+    tj_doc *m_doc;
     u64 target = 0, off = 0;
     FILE *f;
     mdc_result r;
@@ -190,15 +193,15 @@ static void test_checker_can_fail(void **state)
     assert_int_equal(mkdump("--layout win7-x86 --scale 0.1 -o '%s' --truth '%s'", d, j), 0);
     check_ok(d, j, &r);
     /* find the file offset of a busy back-end block's header through the dump's Memory64List */
-    m = jv_parse_file(j);
+    m = tj_root(m_doc = tj_parse_file(j));
     {
-        const jv *bl = jv_get(jv_get(m, "heaps")->items[0], "blocks");
+        const tj *bl = tj_get(tj_at(tj_get(m, "heaps"), 0), "blocks");
         size_t k;
-        for (k = 0; k < bl->n && !target; k++)
-            if (!strcmp(jv_str(bl->items[k], "kind"), "backend") && !strcmp(jv_str(bl->items[k], "state"), "busy"))
-                target = jv_u64(bl->items[k], "address");
+        for (k = 0; k < tj_len(bl) && !target; k++)
+            if (!strcmp(tj_str(tj_get(tj_at(bl, k), "kind")), "backend") && !strcmp(tj_str(tj_get(tj_at(bl, k), "state")), "busy"))
+                target = tj_u64(tj_get(tj_at(bl, k), "address"));
     }
-    jv_free(m);
+    tj_free(m_doc);
     buf = slurp(d, &n);
     {
         u32 ns = *(u32 *)(buf + 8), dir = *(u32 *)(buf + 12), i;
@@ -320,13 +323,14 @@ static void test_corruptions(void **state)
     for (i = 0; i < ARRAY_LEN(layouts); i++) {
         const char *d = out_path(0, "corr.dmp"), *j = out_path(1, "corr.json");
         mdc_result r;
-        jv *m;
+        const tj *m;
+        tj_doc *m_doc;
         assert_int_equal(mkdump("--layout %s --scenario '%s' -o '%s' --truth '%s'", layouts[i], sc, d, j), 0);
         check_ok(d, j, &r);
         assert_int_equal(r.corruptions_seen, 6);
-        m = jv_parse_file(j);
-        assert_int_equal(jv_get(m, "corruptions")->n, 6);
-        jv_free(m);
+        m = tj_root(m_doc = tj_parse_file(j));
+        assert_int_equal(tj_len(tj_get(m, "corruptions")), 6);
+        tj_free(m_doc);
     }
 }
 
