@@ -116,6 +116,11 @@ static inline void hh_fp_add(hh_fp *f, uint64_t v) { f->n++; f->sum += v; f->mix
 static inline int hh_fp_eq(const hh_fp *a, const hh_fp *b) { return a->sum == b->sum && a->mix == b->mix; }
 
 /* ---- the walk (walk.c, lfh.c) ------------------------------------------------------------ */
+/* How far ahead of a walk every cache line is prefetched: headers form a dependent chain that the
+** hardware prefetcher does not follow.  Measured on bench_walk (16 GB, 9.7 M blocks): 1-2 KB best
+** and within 3% of each other, 8 KB 20% slower, the former two-line prefetch 65% slower. */
+#define HH_PREFETCH_AHEAD 1024u
+
 typedef struct hh_walk {
     hd_dump *d;
     hh_heap *h;

@@ -160,7 +160,8 @@ int hh_lfh_container(hh_walk *w, hd_block *container, uint64_t ub, uint64_t len)
     uint32_t k = 0;
     int have_k = 0;
     const uint8_t *span;
-    uint64_t avail = 0;
+    uint64_t avail = 0, pf;
+    hd_block tmpl;
     if (as_ptr(d, ub + L->ud_subsegment, ptr, &s) != HD_OK || !s || !read_ss(d, h, s, &ss)) {
         hh_damage(w, HD_SEV_WARN, HD_EUNMAPPED, ub, "LFH UserBlocks 0x%llx: subsegment 0x%llx not captured; its blocks are not listed",
                   (unsigned long long)ub, (unsigned long long)s);
@@ -227,22 +228,28 @@ int hh_lfh_container(hh_walk *w, hd_block *container, uint64_t ub, uint64_t len)
     w->lfh_containers++;
     w->lfh_container_sum += ub;
     hh_fp_add(&w->lfh_pairs, s ^ (ub << 1 | ub >> 63));
+    memset(&tmpl, 0, sizeof tmpl);   /* what every block of this container shares */
+    tmpl.heap = &h->pub;
+    tmpl.size = stride;
+    tmpl.kind = HD_BLOCK_LFH;
+    tmpl.segment = container->segment;
+    tmpl.subsegment = s;
+    tmpl.hdr_size = ss.block_size;
+    pf = 0;   /* offset in the span up to which cache lines were prefetched */
     for (i = 0; i < ss.block_count && !w->stop; i++) {
         uint64_t H = ub + first + i * stride;
         const uint8_t *p = lfh_body_in(d, h, ub, span, avail, H);
 #if defined(__GNUC__)
-        if (span && H - ub + 8 * stride < avail) __builtin_prefetch(span + (H - ub) + 8 * stride);
+        /* stream every cache line HH_PREFETCH_AHEAD bytes ahead (see walk.c) */
+        if (span) {
+            uint64_t lim = HD_MIN(H - ub + HH_PREFETCH_AHEAD, avail);
+            if (pf < H - ub) pf = H - ub;
+            for (; pf < lim; pf += 64) __builtin_prefetch(span + pf);
+        }
 #endif
-        hd_block b;
+        hd_block b = tmpl;   /* a struct copy: cheaper per block than clearing and refilling */
         int busy;
-        memset(&b, 0, sizeof b);
-        b.heap = &h->pub;
         b.address = H;
-        b.size = stride;
-        b.kind = HD_BLOCK_LFH;
-        b.segment = container->segment;
-        b.subsegment = s;
-        b.hdr_size = ss.block_size;
         if (!p) {
             hh_damage(w, HD_SEV_WARN, HD_EUNMAPPED, H, "LFH block 0x%llx not captured", (unsigned long long)H);
             b.state = HD_BLOCK_BUSY;

@@ -222,6 +222,11 @@ static uint64_t walk_range(hh_walk *w, segctx *sc, uint64_t a, uint64_t end, int
     uint64_t e = a, released = a;
     int have_prev = 0;
     uint16_t prev = 0;
+    uint64_t pf = a;   /* next address to prefetch */
+    hd_block tmpl;     /* what every block of this range shares */
+    memset(&tmpl, 0, sizeof tmpl);
+    tmpl.heap = &h->pub;
+    tmpl.segment = si;
     if (end - a >= RELEASE_CHUNK) as_sequential(d, a, end - a);
     while (e < end && !w->stop) {
         hh_entry x;
@@ -240,10 +245,14 @@ static uint64_t walk_range(hh_walk *w, segctx *sc, uint64_t a, uint64_t end, int
             break;
         }
 #if defined(__GNUC__)
-        /* the next headers are in the bytes ahead: ask for them early (a dependent chain of
-        ** headers defeats the hardware prefetcher when block sizes vary) */
-        if (c.p && e >= c.va && e - c.va + 1024 < c.n) __builtin_prefetch(c.p + (e - c.va) + 1024);
-        if (c.p && e >= c.va && e - c.va + 3072 < c.n) __builtin_prefetch(c.p + (e - c.va) + 3072);
+        /* The next headers are somewhere in the bytes ahead, and a dependent chain of headers of
+        ** varying sizes defeats the hardware prefetcher: stream every cache line HH_PREFETCH_AHEAD
+        ** bytes ahead of the walk, as a sequential reader's hardware prefetch would. */
+        if (c.p && e >= c.va && e - c.va < c.n) {
+            uint64_t lim = HD_MIN(e + HH_PREFETCH_AHEAD, c.va + c.n);
+            if (pf < e) pf = e;
+            for (; pf < lim; pf += 64) __builtin_prefetch(c.p + (pf - c.va));
+        }
 #endif
         if (!decode_at(d, h, &c, e, &x)) {
             /* memory missing from the dump: skip to the next captured bytes and resynchronise */
@@ -288,11 +297,9 @@ static uint64_t walk_range(hh_walk *w, segctx *sc, uint64_t a, uint64_t end, int
         if (have_prev && x.prev != prev && !(e == a && seg_start))
             hh_damage(w, HD_SEV_ERROR, HD_ECORRUPT, e, "block 0x%llx: PreviousSize 0x%x does not match the previous block's Size 0x%x",
                       (unsigned long long)e, x.prev, prev);
-        memset(&b, 0, sizeof b);
-        b.heap = &h->pub;
+        b = tmpl;   /* a struct copy: cheaper per block than clearing and refilling */
         b.address = e;
         b.size = units * gran;
-        b.segment = si;
         b.damaged = trusted ? 2 : 0;
         fill_hdr(&b, &x);
         if (!(c.p && e >= c.va && b.size <= c.n - (e - c.va))) {
