@@ -531,6 +531,33 @@ typedef struct hd_addr_summary {
 
 /* Never NULL for an open dump (all zero when it has no regions). */
 HD_API const hd_addr_summary *hd_addr_summary_get(hd_dump *d);
+/* What heap analysis this dump allows, from its flags and how much of each PEB-listed heap's
+** allocation is captured (lib/analyze/capture.c).  Every command that finds no heap to walk says
+** why with this, and what to capture instead. */
+typedef enum hd_capture {
+    HD_CAPTURE_FULL = 0,       /* every listed heap's committed memory is in the dump */
+    HD_CAPTURE_PARTIAL = 1,    /* some heap memory is missing: walks give lower bounds */
+    HD_CAPTURE_NONE = 2,       /* no heap memory in the dump */
+    HD_CAPTURE_UNKNOWN = 3     /* the heap list cannot be read (no PEB) */
+} hd_capture;
+typedef struct hd_capture_verdict {
+    hd_capture verdict;
+    const char *name;          /* "full", "partial", "none", "unknown" */
+    const char *why;           /* one sentence */
+    const char *advice;        /* what to capture instead; NULL when nothing is missing */
+} hd_capture_verdict;
+HD_API hd_capture_verdict hd_capture_verdict_get(hd_dump *d);
+
+/* How much of the allocation of the heap at HANDLE is in the dump (from the address map). */
+typedef struct hd_heap_capture {
+    uint64_t handle;
+    int process_heap;          /* HANDLE == the PEB's ProcessHeap */
+    int header_captured;       /* the first 0x100 bytes are in the dump */
+    uint64_t committed;        /* committed bytes of its allocation (0 when unknown) */
+    uint64_t captured;         /* captured bytes of its allocation */
+} hd_heap_capture;
+HD_API hd_heap_capture hd_heap_capture_of(hd_dump *d, uint64_t handle, uint64_t process_heap);
+
 /* "PAGE_READWRITE", "PAGE_READWRITE|PAGE_GUARD" (WinDbg joins flags with "|"), ...; "" for 0. */
 HD_API const char *hd_protect_name(uint32_t protect, char *buf, size_t size);
 /* "MEM_COMMIT" / "MEM_RESERVE" / "MEM_FREE", "MEM_PRIVATE" / "MEM_MAPPED" / "MEM_IMAGE"; "" else */

@@ -235,6 +235,17 @@ hd_dump *cli_open(const char *path)
     return NULL;
 }
 
+void cli_no_heap(hd_dump *d, const char *what)
+{
+    hd_capture_verdict v = hd_capture_verdict_get(d);
+    progress_clear();
+    if (v.verdict == HD_CAPTURE_FULL)   /* the memory is there: the heaps themselves are unreadable */
+        fprintf(stderr, "heapdig: %s: %s ('heapdig heaps --explain' says why each candidate was rejected)\n", hd_path(d), what);
+    else
+        fprintf(stderr, "heapdig: %s: %s: %s\n", hd_path(d), what, v.why);
+    if (v.advice) fprintf(stderr, "heapdig: %s\n", v.advice);
+}
+
 void cli_print_diags(FILE *f, const hd_dump *d)
 {
     size_t i, n = hd_diag_count(d);

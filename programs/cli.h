@@ -50,6 +50,9 @@ void cli_streaming(hd_dump *d);
 /* Print a one-line summary of the diagnostics on stderr (unless quiet) and compute the exit
 ** code: EXIT_PARTIAL when an error-level diagnostic was recorded, else EXIT_ANSWER. */
 int cli_finish(hd_dump *d, int quiet);
+/* "heapdig: FILE: WHAT: <why the dump allows no heap analysis>" and the capture advice, on stderr
+** (for commands that found no heap to walk). */
+void cli_no_heap(hd_dump *d, const char *what);
 /* Print every diagnostic (for `check` and --verbose). */
 void cli_print_diags(FILE *f, const hd_dump *d);
 

@@ -93,7 +93,8 @@ int cmd_check(int argc, char **argv)
     for (i = 0; i < n; i++)
         if (!r[O_HEAP].present || hd_heap_at(d, i)->address == only) shown++;
     if (!shown) {   /* nothing to check: no JSON, the reason on stderr */
-        fprintf(stderr, "heapdig: %s: %s\n", pos[0], r[O_HEAP].present ? "no such heap" : "no heap found");
+        if (r[O_HEAP].present) fprintf(stderr, "heapdig: %s: no such heap (heapdig heaps lists them)\n", pos[0]);
+        else cli_no_heap(d, "no heap found");
         hd_close(d);
         return EXIT_NOTHING;
     }
@@ -128,7 +129,8 @@ int cmd_check(int argc, char **argv)
     rc = cli_finish(d, 1);
     if (bad) rc = EXIT_PARTIAL;
     if (!shown) {
-        fprintf(stderr, "heapdig: %s: %s\n", pos[0], r[O_HEAP].present ? "no such heap" : "no heap found");
+        if (r[O_HEAP].present) fprintf(stderr, "heapdig: %s: no such heap (heapdig heaps lists them)\n", pos[0]);
+        else cli_no_heap(d, "no heap found");
         rc = EXIT_NOTHING;
     }
     hd_close(d);

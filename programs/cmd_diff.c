@@ -137,7 +137,7 @@ static hd_dump *open_and_group(const char *path, const hd_top_opts *o, const cha
         return NULL;
     }
     if ((*s)->heaps_walked == 0) {
-        fprintf(stderr, "heapdig: %s: no NT heap could be walked in this dump (heapdig heaps says why)\n", path);
+        cli_no_heap(d, "no heap could be walked");
         hd_summary_free(*s);
         *s = NULL;
         hd_close(d);

@@ -193,7 +193,7 @@ int cmd_heaps(int argc, char **argv)
     n = hd_heap_count(d);
     if (n == 0) {   /* nothing could be said: no JSON (docs/json.md), the reason on stderr */
         cli_finish(d, 0);
-        fprintf(stderr, "heapdig: %s: no heap found (see 'heapdig info')\n", pos[0]);
+        cli_no_heap(d, "no heap found");
         hd_close(d);
         return EXIT_NOTHING;
     }

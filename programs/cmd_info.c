@@ -18,91 +18,6 @@ enum { O_VERBOSE, O_JSON, O_HELP, O_COUNT };
 
 /* ---- facts shared by the text and JSON forms ------------------------------------------- */
 
-typedef struct heap_fact {
-    uint64_t handle;
-    int process_heap;
-    int header_captured;        /* the first 0x100 bytes are in the dump */
-    uint64_t committed;         /* committed bytes of its allocation (0 when unknown) */
-    uint64_t captured;          /* captured bytes of its allocation */
-} heap_fact;
-
-/* What the heap's allocation looks like in the address map. */
-static heap_fact heap_facts(hd_dump *d, uint64_t h, uint64_t process_heap)
-{
-    heap_fact f;
-    const hd_area *a = hd_area_find(d, h), *first = hd_area_count(d) ? hd_area_at(d, 0) : NULL;
-    size_t i;
-    memset(&f, 0, sizeof f);
-    f.handle = h;
-    f.process_heap = h == process_heap;
-    f.header_captured = hd_view(d, h, 0x100) != NULL;
-    if (!a || !first) return f;
-    /* the areas of this heap around the handle (the map claims the whole allocation) */
-    i = (size_t)(a - first);
-    while (i > 0 && hd_area_at(d, i - 1)->usage == HD_USAGE_HEAP && hd_area_at(d, i - 1)->heap == h) i--;
-    for (; i < hd_area_count(d); i++) {
-        const hd_area *x = hd_area_at(d, i);
-        if (x->base > h && !(x->usage == HD_USAGE_HEAP && x->heap == h)) break;
-        if (x->usage != HD_USAGE_HEAP || x->heap != h) continue;
-        if (x->state == HD_MEM_COMMIT) f.committed += x->size;
-        f.captured += x->captured;
-    }
-    if (!hd_has_memory_info(d)) f.committed = 0;   /* the areas are captured ranges: unknown */
-    return f;
-}
-
-typedef enum { HA_FULL, HA_PARTIAL, HA_NONE, HA_UNKNOWN } heap_verdict;
-static const char *const verdict_name[] = {"full", "partial", "none", "unknown"};
-
-typedef struct verdict { heap_verdict v; const char *why; } verdict;
-
-/* What heap analysis can do with this dump, from the heaps found and the dump flags. */
-static verdict heap_verdict_of(hd_dump *d)
-{
-    const hd_process *p = hd_process_get(d);
-    uint64_t flags = hd_dump_header(d)->flags;
-    size_t i, k, n = 0, full = 0, some = 0;
-    verdict r;
-    for (i = 0; i < p->peb_count; i++) {
-        const hd_peb *pb = &p->pebs[i];
-        size_t cnt = pb->heap_count ? pb->heap_count : (pb->process_heap ? 1 : 0);
-        for (k = 0; k < cnt; k++) {
-            heap_fact f = heap_facts(d, pb->heap_count ? pb->heaps[k] : pb->process_heap, pb->process_heap);
-            n++;
-            /* complete: every committed byte captured (known only with a MemoryInfoList) */
-            if (f.captured && f.committed && f.captured >= f.committed) full++;
-            else if (f.captured && !hd_has_memory_info(d) && f.header_captured) full++;
-            if (f.captured) some++;
-        }
-    }
-    int no_heap_memory = !(flags & (HD_MDT_WITH_FULL_MEMORY | HD_MDT_WITH_PRIVATE_RW_MEMORY | HD_MDT_WITH_INDIRECT_MEMORY));
-    int complete = (flags & (HD_MDT_WITH_FULL_MEMORY | HD_MDT_WITH_PRIVATE_RW_MEMORY)) != 0;
-    if (no_heap_memory && !some) {
-        r.v = HA_NONE;
-        r.why = "the dump flags capture no heap memory (thread stacks at most): heaps cannot be analysed";
-    } else if (p->peb_count == 0) {
-        r.v = HA_UNKNOWN;
-        r.why = "no PEB could be read (no thread's TEB is captured), so the heap list is unknown";
-    } else if (n == 0 && !p->pebs[0].readable) {
-        r.v = HA_UNKNOWN;
-        r.why = "the PEB is not captured, so the heap list is unknown";
-    } else if (n == 0) {
-        r.v = HA_UNKNOWN;
-        r.why = "the PEB lists no heap and has no ProcessHeap";
-    } else if (full == n && (complete || hd_has_memory_info(d))) {
-        r.v = HA_FULL;
-        r.why = "every listed heap's committed memory is in the dump";
-    } else if (some) {
-        r.v = HA_PARTIAL;
-        r.why = complete ? "some heap memory is missing from the dump: walks give lower bounds"
-                         : "only the pieces of the heaps that stacks referenced are in the dump: walks give lower bounds";
-    } else {
-        r.v = HA_NONE;
-        r.why = "no memory of the listed heaps is in the dump: heaps cannot be analysed";
-    }
-    return r;
-}
-
 /* What the flags captured, in words, the most telling first. */
 static const char *capture_words(const hd_dump *d)
 {
@@ -112,14 +27,6 @@ static const char *capture_words(const hd_dump *d)
     if (f & HD_MDT_WITH_INDIRECT_MEMORY) return "thread stacks and the memory their pointers reference (heaps only in pieces)";
     if (f & HD_MDT_WITH_DATA_SEGS) return "thread stacks and module data sections (no heap memory)";
     return "thread stacks only (MiniDumpNormal: no heap memory)";
-}
-
-static const char *advice(const hd_dump *d, heap_verdict v)
-{
-    if (v == HA_FULL) return NULL;
-    if (hd_dump_header(d)->flags & HD_MDT_WITH_FULL_MEMORY)
-        return "a full-memory dump should hold every heap: this file looks truncated or damaged (see the diagnostics); capture it again";
-    return "for heap analysis capture a full dump: procdump -ma PID (or Task Manager > Create dump file)";
 }
 
 static const char *exception_name(uint32_t code)
@@ -161,7 +68,7 @@ static void print_json(hd_dump *d)
     const hd_exception *x = hd_exception_get(d);
     const hd_process *p = hd_process_get(d);
     const hd_header *h = hd_dump_header(d);
-    verdict v = heap_verdict_of(d);
+    hd_capture_verdict v = hd_capture_verdict_get(d);
     char gf[256];
     json j;
     size_t i, k;
@@ -195,10 +102,10 @@ static void print_json(hd_dump *d)
     json_end_obj(&j);
     json_key(&j, "heap_analysis");
     json_begin_obj(&j);
-    json_kstr(&j, "verdict", verdict_name[v.v]);
+    json_kstr(&j, "verdict", v.name);
     json_kstr(&j, "reason", v.why);
     json_key(&j, "advice");
-    if (advice(d, v.v)) json_str(&j, advice(d, v.v)); else json_null(&j);
+    if (v.advice) json_str(&j, v.advice); else json_null(&j);
     json_end_obj(&j);
     json_key(&j, "memory");
     json_begin_obj(&j);
@@ -286,7 +193,7 @@ static void print_json(hd_dump *d)
         json_key(&j, "heap_memory");
         json_begin_arr(&j);
         for (k = 0; k < (pb->heap_count ? pb->heap_count : pb->process_heap ? 1 : 0); k++) {
-            heap_fact f = heap_facts(d, pb->heap_count ? pb->heaps[k] : pb->process_heap, pb->process_heap);
+            hd_heap_capture f = hd_heap_capture_of(d, pb->heap_count ? pb->heaps[k] : pb->process_heap, pb->process_heap);
             json_begin_obj(&j);
             json_kaddr(&j, "address", f.handle);
             json_kbool(&j, "process_heap", f.process_heap);
@@ -345,7 +252,7 @@ static void print_text(hd_dump *d, int verbose)
     const hd_exception *x = hd_exception_get(d);
     const hd_process *p = hd_process_get(d);
     unsigned ptr = ptr_size_of(d);
-    verdict v = heap_verdict_of(d);
+    hd_capture_verdict v = hd_capture_verdict_get(d);
     char a[32], a2[32], sz[32], gf[256];
     size_t i, k, n, shown;
     printf("Dump:        %s (%s)\n", hd_path(d), fmt_size(sz, hd_file_size(d)));
@@ -360,8 +267,8 @@ static void print_text(hd_dump *d, int verbose)
     printf("Memory:      %zu range%s, %s captured; ", hd_range_count(d), hd_range_count(d) == 1 ? "" : "s", fmt_size(sz, hd_captured_bytes(d)));
     if (hd_has_memory_info(d)) printf("MemoryInfoList with %zu regions (full address map)\n", hd_region_count(d));
     else printf("no MemoryInfoList ('address' shows captured ranges only)\n");
-    printf("Heap analysis: %s: %s\n", verdict_name[v.v], v.why);
-    if (advice(d, v.v)) printf("             %s\n", advice(d, v.v));
+    printf("Heap analysis: %s: %s\n", v.name, v.why);
+    if (v.advice) printf("             %s\n", v.advice);
     if (x->present)
         printf("Exception:   0x%08x%s%s%s at %s, thread 0x%x\n", x->code, exception_name(x->code)[0] ? " (" : "",
                exception_name(x->code), exception_name(x->code)[0] ? ")" : "", fmt_addr(a, x->address, ptr), x->thread_id);
@@ -403,7 +310,7 @@ static void print_text(hd_dump *d, int verbose)
         if (!cnt && pb->process_heap) cnt = 1;
         for (k = 0; k < cnt; k++) {
             uint64_t hh = pb->heap_count ? pb->heaps[k] : pb->process_heap;
-            heap_fact f = heap_facts(d, hh, pb->process_heap);
+            hd_heap_capture f = hd_heap_capture_of(d, hh, pb->process_heap);
             char c1[32], c2[32];
             printf("  %-2zu %s%s  ", k, fmt_addr(a, hh, pb->ptr_size), f.process_heap ? " (process heap)" : "");
             if (hd_has_memory_info(d) && f.committed)

@@ -113,7 +113,8 @@ int cmd_stat(int argc, char **argv)
         if ((h->kind == HD_HEAP_NT || h->kind == HD_HEAP_PAGE) && (!r[O_HEAP].present || h->address == only)) walked++;
     }
     if (!walked) {   /* nothing could be said: no output but the reason */
-        fprintf(stderr, "heapdig: %s: %s\n", pos[0], r[O_HEAP].present ? "no NT heap at that address" : "no NT heap to walk");
+        if (r[O_HEAP].present) fprintf(stderr, "heapdig: %s: no NT heap at that address (heapdig heaps lists them)\n", pos[0]);
+        else cli_no_heap(d, "no NT heap to walk");
         hd_close(d);
         return EXIT_NOTHING;
     }

@@ -235,7 +235,7 @@ int cmd_top(int argc, char **argv)
     }
     if (s->heaps_walked == 0) {
         /* nothing to group: say why on stderr, print nothing on stdout (exit 2) */
-        fprintf(stderr, "heapdig: %s: no NT heap could be walked in this dump (heapdig heaps says why)\n", hd_path(d));
+        cli_no_heap(d, "no heap could be walked");
         cli_finish(d, 0);
         rc = EXIT_NOTHING;
     } else {
