@@ -168,7 +168,12 @@ static hd_err parse_directory(hd_dump *d)
 {
     const uint8_t *h = md_span(d, 0, 32), *dir;
     uint64_t n, fit, i;
-    if (!h) return HD_DIAG_NOADDR(d, HD_SEV_ERROR, HD_ETRUNC, "minidump", "file is %llu bytes, too short for a minidump header (32 bytes)", (unsigned long long)d->size);
+    if (!h) {
+        /* a short file that does not start like "MDMP" is not a minidump at all */
+        if (d->size && memcmp(d->base, "MDMP", (size_t)HD_MIN(d->size, (uint64_t)4)) != 0)
+            return HD_DIAG_NOADDR(d, HD_SEV_ERROR, HD_EFORMAT, "minidump", "file is %llu bytes and does not start with MDMP", (unsigned long long)d->size);
+        return HD_DIAG_NOADDR(d, HD_SEV_ERROR, HD_ETRUNC, "minidump", "file is %llu bytes, too short for a minidump header (32 bytes)", (unsigned long long)d->size);
+    }
     d->hdr.signature = rd_le32(h);
     d->hdr.version = rd_le32(h + 4);
     d->hdr.stream_count = rd_le32(h + 8);

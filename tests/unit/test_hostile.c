@@ -96,6 +96,12 @@ static void test_empty_and_not_mdmp(void **state)
     assert_null(d);
     assert_int_equal(hd_open_mem(zip, sizeof zip, NULL, &d), HD_EFORMAT);
     assert_null(d);
+    /* shorter than a header: "not a minidump" unless it starts like one, then "truncated" */
+    assert_int_equal(hd_open_mem("hello\n", 6, NULL, &d), HD_EFORMAT);
+    assert_null(d);
+    assert_int_equal(hd_open_mem("MD", 2, NULL, &d), HD_ETRUNC);
+    assert_int_equal(hd_open_mem("MDMP\x93\xa7", 6, NULL, &d), HD_ETRUNC);
+    assert_null(d);
     assert_int_equal(tu_write_file(empty, "", 0), 0);
     assert_int_equal(tu_write_file(nz, zip, sizeof zip), 0);
     assert_int_equal(tu_heapdig(&r, "info", empty, NULL), 2);
