@@ -22,7 +22,10 @@ HD_API_INTERNAL const char *md_string(hd_dump *d, uint32_t rva, const char *what
 HD_API_INTERNAL char *md_utf16(hd_dump *d, const uint8_t *p, size_t nchars);
 
 /* Entries of a list stream actually present: COUNT (announced) clipped to what fits in the
-** stream after OFF with ENTRY-byte entries, then to LIMIT; each clip is reported. */
+** stream after OFF with ENTRY-byte entries, then to LIMIT; each clip is reported, naming the
+** entries NOUN ("ranges"; md_checked_count says "entries"). */
+HD_API_INTERNAL uint64_t md_checked_count_of(hd_dump *d, const char *what, const char *noun, uint64_t count,
+                                             uint64_t limit, size_t stream_size, size_t off, size_t entry);
 HD_API_INTERNAL uint64_t md_checked_count(hd_dump *d, const char *what, uint64_t count, uint64_t limit,
                                           size_t stream_size, size_t off, size_t entry);
 /* Stream bytes clipped to the file; NULL with *n = 0 when absent. */

@@ -145,23 +145,29 @@ const uint8_t *md_stream_bytes(const hd_dump *d, uint32_t type, size_t *n)
     return p;
 }
 
-uint64_t md_checked_count(hd_dump *d, const char *what, uint64_t count, uint64_t limit,
-                          size_t stream_size, size_t off, size_t entry)
+uint64_t md_checked_count_of(hd_dump *d, const char *what, const char *noun, uint64_t count, uint64_t limit,
+                             size_t stream_size, size_t off, size_t entry)
 {
     uint64_t fit = stream_size > off ? (stream_size - off) / entry : 0;
     uint64_t n = count;
     if (n > fit) {
         HD_DIAG_NOADDR(d, HD_SEV_ERROR, HD_ETRUNC, "minidump",
-                       "%s: %llu entries announced, only %llu fit in the stream: truncated", what,
-                       (unsigned long long)count, (unsigned long long)fit);
+                       "%s: %llu %s announced, only %llu fit in the stream: truncated", what,
+                       (unsigned long long)count, noun, (unsigned long long)fit);
         n = fit;
     }
     if (n > limit) {
-        HD_DIAG_NOADDR(d, HD_SEV_WARN, HD_ELIMIT, "minidump", "%s: %llu entries, only the first %llu are read (limit)",
-                       what, (unsigned long long)n, (unsigned long long)limit);
+        HD_DIAG_NOADDR(d, HD_SEV_WARN, HD_ELIMIT, "minidump", "%s: %llu %s, only the first %llu are read (limit)",
+                       what, (unsigned long long)n, noun, (unsigned long long)limit);
         n = limit;
     }
     return n;
+}
+
+uint64_t md_checked_count(hd_dump *d, const char *what, uint64_t count, uint64_t limit,
+                          size_t stream_size, size_t off, size_t entry)
+{
+    return md_checked_count_of(d, what, "entries", count, limit, stream_size, off, entry);
 }
 
 static hd_err parse_directory(hd_dump *d)

@@ -64,25 +64,14 @@ static hd_err read_memory64(hd_dump *d, vec *raw)
 {
     const uint8_t *p;
     size_t n;
-    uint64_t cnt, fit, off, i;
+    uint64_t cnt, off, i;
     if (hd_stream_data(d, HD_STREAM_MEMORY64_LIST, &p, &n) != HD_OK) return HD_OK;
     if (n < 16) {
         HD_DIAG_NOADDR(d, HD_SEV_ERROR, HD_ETRUNC, "minidump", "Memory64ListStream is %zu bytes: truncated (needs 16)", n);
         return HD_OK;
     }
-    cnt = rd_le64(p);
     off = rd_le64(p + 8);
-    fit = (n - 16) / 16;
-    if (cnt > fit) {
-        HD_DIAG_NOADDR(d, HD_SEV_ERROR, HD_ETRUNC, "minidump", "Memory64ListStream: %llu ranges announced, only %llu fit in the stream: truncated",
-                       (unsigned long long)cnt, (unsigned long long)fit);
-        cnt = fit;
-    }
-    if (cnt > d->lim.max_ranges) {
-        HD_DIAG_NOADDR(d, HD_SEV_WARN, HD_ELIMIT, "minidump", "Memory64ListStream: %llu ranges, only %llu read (limit)",
-                       (unsigned long long)cnt, (unsigned long long)d->lim.max_ranges);
-        cnt = d->lim.max_ranges;
-    }
+    cnt = md_checked_count_of(d, "Memory64ListStream", "ranges", rd_le64(p), d->lim.max_ranges, n, 16, 16);
     if (vec_reserve(raw, raw->len + (size_t)cnt) != HD_OK) return HD_ENOMEM;
     for (i = 0; i < cnt; i++) {
         const uint8_t *e = p + 16 + 16 * i;
@@ -97,24 +86,13 @@ static hd_err read_memory32(hd_dump *d, vec *raw)
 {
     const uint8_t *p;
     size_t n;
-    uint64_t cnt, fit, i;
+    uint64_t cnt, i;
     if (hd_stream_data(d, HD_STREAM_MEMORY_LIST, &p, &n) != HD_OK) return HD_OK;
     if (n < 4) {
         HD_DIAG_NOADDR(d, HD_SEV_ERROR, HD_ETRUNC, "minidump", "MemoryListStream is %zu bytes: truncated (needs 4)", n);
         return HD_OK;
     }
-    cnt = rd_le32(p);
-    fit = (n - 4) / 16;
-    if (cnt > fit) {
-        HD_DIAG_NOADDR(d, HD_SEV_ERROR, HD_ETRUNC, "minidump", "MemoryListStream: %llu ranges announced, only %llu fit in the stream: truncated",
-                       (unsigned long long)cnt, (unsigned long long)fit);
-        cnt = fit;
-    }
-    if (cnt > d->lim.max_ranges) {
-        HD_DIAG_NOADDR(d, HD_SEV_WARN, HD_ELIMIT, "minidump", "MemoryListStream: %llu ranges, only %llu read (limit)",
-                       (unsigned long long)cnt, (unsigned long long)d->lim.max_ranges);
-        cnt = d->lim.max_ranges;
-    }
+    cnt = md_checked_count_of(d, "MemoryListStream", "ranges", rd_le32(p), d->lim.max_ranges, n, 4, 16);
     if (vec_reserve(raw, raw->len + (size_t)cnt) != HD_OK) return HD_ENOMEM;
     for (i = 0; i < cnt; i++) {
         const uint8_t *e = p + 4 + 16 * i;
