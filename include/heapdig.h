@@ -786,6 +786,7 @@ HD_API hd_err hd_heap_analyze(hd_dump *d, const hd_heap *h);
 HD_API hd_err hd_heap_block_at(hd_dump *d, uint64_t va, hd_block *out);
 
 HD_API const char *hd_block_kind_name(hd_block_kind k);   /* "backend", "lfh", ... */
+HD_API const char *hd_stack_scheme_name(hd_stack_scheme s);   /* "ust_record", "trace_index", "pageheap", "none" */
 
 /* Attribute heap memory in the address map (hd_addrmap_mark_heap, lib/analyze/heapmap.c): every
 ** segment (its whole reservation) and every VirtualAlloc'd block (entry, ReserveSize) of the NT

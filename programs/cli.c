@@ -400,6 +400,41 @@ void json_kaddr(json *j, const char *k, uint64_t v) { json_key(j, k); json_addr(
 void json_kdbl(json *j, const char *k, double v) { json_key(j, k); json_dbl(j, v); }
 void json_finish(json *j) { fputc('\n', j->f); }
 
+void json_block_fields(json *j, const hd_block *b, int detail)
+{
+    json_kaddr(j, "heap", b->heap->address);
+    json_kaddr(j, "address", b->address);
+    json_kaddr(j, "user_address", b->user_address);
+    json_ku64(j, "size", b->size);
+    json_ku64(j, "user_size", b->user_size);
+    json_kstr(j, "state", b->state == HD_BLOCK_BUSY ? "busy" : "free");
+    json_kstr(j, "kind", hd_block_kind_name(b->kind));
+    if (b->damaged) json_kbool(j, "damaged", 1);
+    if (b->va_entry) {
+        json_kaddr(j, "va_entry", b->va_entry);
+        json_ku64(j, "commit_size", b->commit_size);
+        json_ku64(j, "reserve_size", b->reserve_size);
+    }
+    if (b->subsegment) json_kaddr(j, "subsegment", b->subsegment);
+    if (b->kind == HD_BLOCK_PAGEHEAP) {
+        json_kaddr(j, "dph_node", b->dph_node);
+        json_kaddr(j, "dph_virtual_block", b->dph_virtual_block);
+    }
+    if (detail) {
+        if (b->segment >= 0 && (size_t)b->segment < b->heap->segment_count)
+            json_kaddr(j, "segment", b->heap->segments[b->segment].address);
+        json_ku64(j, "hdr_size", b->hdr_size);
+        json_ku64(j, "hdr_previous_size", b->hdr_previous_size);
+        json_ku64(j, "hdr_flags", b->hdr_flags);
+        json_ku64(j, "hdr_unused_bytes", b->hdr_unused_bytes);
+    }
+    if (b->stack_scheme != HD_STACK_NONE) {
+        json_kstr(j, "stack_scheme", hd_stack_scheme_name(b->stack_scheme));
+        if (b->stack_scheme == HD_STACK_TRACE_INDEX) json_ku64(j, "stack_ref", b->stack_ref);
+        else json_kaddr(j, "stack_ref", b->stack_ref);
+    }
+}
+
 void json_diags(json *j, const hd_dump *d)
 {
     static const char *sev[] = {"info", "warning", "error"};

@@ -96,6 +96,9 @@ void json_kbool(json *j, const char *k, int v);
 void json_kaddr(json *j, const char *k, uint64_t v);
 void json_kdbl(json *j, const char *k, double v);
 void json_finish(json *j);              /* newline */
+/* The fields of one heap block (docs/json.md, `blocks --json`), inside an object the caller opened;
+** DETAIL adds the segment and the raw header fields (`find --json`). */
+void json_block_fields(json *j, const hd_block *b, int detail);
 /* The "diagnostics" array every JSON document ends with. */
 void json_diags(json *j, const hd_dump *d);
 

@@ -46,16 +46,6 @@ static const char *state_text(const hd_block *b)
     }
 }
 
-static const char *stack_scheme_name(hd_stack_scheme s)
-{
-    switch (s) {
-    case HD_STACK_UST_RECORD: return "ust_record";
-    case HD_STACK_TRACE_INDEX: return "trace_index";
-    case HD_STACK_PAGEHEAP: return "pageheap";
-    default: return "none";
-    }
-}
-
 static int on_block(void *user, const hd_block *b)
 {
     ctx *c = user;
@@ -68,30 +58,12 @@ static int on_block(void *user, const hd_block *b)
     if (c->fmt == 1) {
         json *j = c->j;
         json_begin_obj(j);
-        json_kaddr(j, "heap", b->heap->address);
-        json_kaddr(j, "address", b->address);
-        json_kaddr(j, "user_address", b->user_address);
-        json_ku64(j, "size", b->size);
-        json_ku64(j, "user_size", b->user_size);
-        json_kstr(j, "state", b->state == HD_BLOCK_BUSY ? "busy" : "free");
-        json_kstr(j, "kind", hd_block_kind_name(b->kind));
-        if (b->damaged) json_kbool(j, "damaged", 1);
-        if (b->va_entry) {
-            json_kaddr(j, "va_entry", b->va_entry);
-            json_ku64(j, "commit_size", b->commit_size);
-            json_ku64(j, "reserve_size", b->reserve_size);
-        }
-        if (b->subsegment) json_kaddr(j, "subsegment", b->subsegment);
-        if (b->stack_scheme != HD_STACK_NONE) {
-            json_kstr(j, "stack_scheme", stack_scheme_name(b->stack_scheme));
-            if (b->stack_scheme == HD_STACK_TRACE_INDEX) json_ku64(j, "stack_ref", b->stack_ref);
-            else json_kaddr(j, "stack_ref", b->stack_ref);
-        }
+        json_block_fields(j, b, 0);
         json_end_obj(j);
     } else if (c->fmt == 2) {
         printf("0x%" PRIx64 ",0x%" PRIx64 ",0x%" PRIx64 ",%" PRIu64 ",%" PRIu64 ",%s,%s,%d,0x%" PRIx64 ",%s,0x%" PRIx64 "\n",
                b->heap->address, b->address, b->user_address, b->size, b->user_size, b->state == HD_BLOCK_BUSY ? "busy" : "free",
-               hd_block_kind_name(b->kind), b->damaged, b->va_entry, stack_scheme_name(b->stack_scheme), b->stack_ref);
+               hd_block_kind_name(b->kind), b->damaged, b->va_entry, hd_stack_scheme_name(b->stack_scheme), b->stack_ref);
     } else {
         uint64_t units = b->size / gran;   /* VA blocks: CommitSize / gran, as the seed's 100100 */
         int w = ptr == 8 ? 16 : 8;

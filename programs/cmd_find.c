@@ -33,16 +33,6 @@ typedef struct found {
     const char *section;
 } found;
 
-static const char *scheme_name(hd_stack_scheme s)
-{
-    switch (s) {
-    case HD_STACK_UST_RECORD: return "ust_record";
-    case HD_STACK_TRACE_INDEX: return "trace_index";
-    case HD_STACK_PAGEHEAP: return "pageheap";
-    default: return "none";
-    }
-}
-
 static void locate(hd_dump *d, uint64_t va, found *f)
 {
     memset(f, 0, sizeof *f);
@@ -107,7 +97,7 @@ static void print_text(hd_dump *d, const found *f)
             printf("\n");
             so_print_frames(stdout, "    ", f->frames, f->stack->depth, ptr);
         } else if (b->stack_scheme != HD_STACK_NONE) {
-            printf("    allocation stack: recorded (%s 0x%" PRIx64 ") but not readable: %s\n", scheme_name(b->stack_scheme),
+            printf("    allocation stack: recorded (%s 0x%" PRIx64 ") but not readable: %s\n", hd_stack_scheme_name(b->stack_scheme),
                    b->stack_ref, hd_strerror(f->stack_err));
         }
         (void)b1;
@@ -143,7 +133,7 @@ static void print_text(hd_dump *d, const found *f)
             printf("\n");
             so_print_frames(stdout, "    ", f->frames, f->stack->depth, ptr);
         } else if (b->stack_scheme != HD_STACK_NONE) {
-            printf("    allocation stack: recorded (%s 0x%" PRIx64 ") but not readable: %s\n", scheme_name(b->stack_scheme),
+            printf("    allocation stack: recorded (%s 0x%" PRIx64 ") but not readable: %s\n", hd_stack_scheme_name(b->stack_scheme),
                    b->stack_ref, hd_strerror(f->stack_err));
         } else if (b->state == HD_BLOCK_BUSY && b->kind != HD_BLOCK_INTERNAL) {
             printf("    no allocation stack recorded for this block; to have them: gflags /i APP.exe +ust, then capture again\n");
@@ -185,34 +175,7 @@ static void json_block(json *j, const hd_block *b)
 {
     json_key(j, "block");
     json_begin_obj(j);
-    json_kaddr(j, "heap", b->heap->address);
-    json_kaddr(j, "address", b->address);
-    json_kaddr(j, "user_address", b->user_address);
-    json_ku64(j, "size", b->size);
-    json_ku64(j, "user_size", b->user_size);
-    json_kstr(j, "state", b->state == HD_BLOCK_BUSY ? "busy" : "free");
-    json_kstr(j, "kind", hd_block_kind_name(b->kind));
-    if (b->damaged) json_kbool(j, "damaged", 1);
-    if (b->kind == HD_BLOCK_VIRTUAL) {
-        json_kaddr(j, "va_entry", b->va_entry);
-        json_ku64(j, "commit_size", b->commit_size);
-        json_ku64(j, "reserve_size", b->reserve_size);
-    }
-    if (b->subsegment) json_kaddr(j, "subsegment", b->subsegment);
-    if (b->kind == HD_BLOCK_PAGEHEAP) {
-        json_kaddr(j, "dph_node", b->dph_node);
-        json_kaddr(j, "dph_virtual_block", b->dph_virtual_block);
-    }
-    if (b->segment >= 0 && (size_t)b->segment < b->heap->segment_count) json_kaddr(j, "segment", b->heap->segments[b->segment].address);
-    json_ku64(j, "hdr_size", b->hdr_size);
-    json_ku64(j, "hdr_previous_size", b->hdr_previous_size);
-    json_ku64(j, "hdr_flags", b->hdr_flags);
-    json_ku64(j, "hdr_unused_bytes", b->hdr_unused_bytes);
-    if (b->stack_scheme != HD_STACK_NONE) {
-        json_kstr(j, "stack_scheme", scheme_name(b->stack_scheme));
-        if (b->stack_scheme == HD_STACK_TRACE_INDEX) json_ku64(j, "stack_ref", b->stack_ref);
-        else json_kaddr(j, "stack_ref", b->stack_ref);
-    }
+    json_block_fields(j, b, 1);
     json_end_obj(j);
 }
 

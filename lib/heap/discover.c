@@ -552,6 +552,16 @@ const hd_heap *hd_heap_find(hd_dump *d, uint64_t addr)
     return NULL;
 }
 
+const char *hd_stack_scheme_name(hd_stack_scheme s)
+{
+    switch (s) {
+    case HD_STACK_UST_RECORD: return "ust_record";
+    case HD_STACK_TRACE_INDEX: return "trace_index";
+    case HD_STACK_PAGEHEAP: return "pageheap";
+    default: return "none";
+    }
+}
+
 const char *hd_block_kind_name(hd_block_kind k)
 {
     static const char *n[] = {"backend", "lfh", "virtual", "pageheap", "internal"};
