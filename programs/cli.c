@@ -410,6 +410,7 @@ void json_block_fields(json *j, const hd_block *b, int detail)
     json_kstr(j, "state", b->state == HD_BLOCK_BUSY ? "busy" : "free");
     json_kstr(j, "kind", hd_block_kind_name(b->kind));
     if (b->damaged) json_kbool(j, "damaged", 1);
+    if (b->incomplete) json_kbool(j, "captured", 0);
     if (b->va_entry) {
         json_kaddr(j, "va_entry", b->va_entry);
         json_ku64(j, "commit_size", b->commit_size);
