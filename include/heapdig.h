@@ -785,6 +785,9 @@ HD_API hd_err hd_heap_analyze(hd_dump *d, const hd_heap *h);
 ** when no heap block contains it. */
 HD_API hd_err hd_heap_block_at(hd_dump *d, uint64_t va, hd_block *out);
 
+/* 1 when a heap of the process already walked or analysed (not one mapped from elsewhere) came out
+** partial: damage or memory missing from the dump.  Never starts discovery or a walk. */
+HD_API int hd_heaps_partial(const hd_dump *d);
 HD_API const char *hd_block_kind_name(hd_block_kind k);   /* "backend", "lfh", ... */
 HD_API const char *hd_stack_scheme_name(hd_stack_scheme s);   /* "ust_record", "trace_index", "pageheap", "none" */
 

@@ -273,7 +273,8 @@ int cli_finish(hd_dump *d, int quiet)
     if (!quiet && (warn || err || hd_diag_dropped(d)))
         fprintf(stderr, "heapdig: %s: %zu error(s), %zu warning(s)%s; 'heapdig info --verbose %s' lists them\n",
                 hd_path(d), err, warn, hd_diag_dropped(d) ? " (more not kept)" : "", hd_path(d));
-    return err ? EXIT_PARTIAL : EXIT_ANSWER;
+    /* a heap walked by the command came out partial (damage, or memory missing from the dump) */
+    return err || hd_heaps_partial(d) ? EXIT_PARTIAL : EXIT_ANSWER;
 }
 
 /* ---- formatting -------------------------------------------------------------------------- */

@@ -48,7 +48,8 @@ hd_dump *cli_open(const char *path);
 /* For commands that print while they walk: no progress line when stdout is a terminal too. */
 void cli_streaming(hd_dump *d);
 /* Print a one-line summary of the diagnostics on stderr (unless quiet) and compute the exit
-** code: EXIT_PARTIAL when an error-level diagnostic was recorded, else EXIT_ANSWER. */
+** code: EXIT_PARTIAL when an error-level diagnostic was recorded or a heap the command walked came
+** out partial (damage, or memory missing from the dump), else EXIT_ANSWER. */
 int cli_finish(hd_dump *d, int quiet);
 /* "heapdig: FILE: WHAT: <why the dump allows no heap analysis>" and the capture advice, on stderr
 ** (for commands that found no heap to walk). */

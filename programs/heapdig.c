@@ -34,7 +34,7 @@ static void usage(FILE *f)
     for (i = 0; i < sizeof commands / sizeof commands[0]; i++)
         fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
     fprintf(f, "\nEvery command takes --json (one JSON document on stdout, see docs/json.md) and --help.\n"
-               "Exit status: 0 answer, 1 partial answer (damage in the dump), 2 nothing could be said.\n");
+               "Exit status: 0 answer, 1 partial answer (damage or memory missing in the dump), 2 nothing could be said.\n");
 }
 
 int main(int argc, char **argv)

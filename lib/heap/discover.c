@@ -523,6 +523,17 @@ struct hd_heapset *hh_set(hd_dump *d)
     return s;
 }
 
+int hd_heaps_partial(const hd_dump *d)
+{
+    size_t i;
+    if (!d->heaps || !d->heaps->built) return 0;
+    for (i = 0; i < d->heaps->heaps.len; i++) {
+        const hh_heap *h = *VEC_AT(&d->heaps->heaps, hh_heap *, i);
+        if (h->pub.owned && h->pub.analyzed && h->pub.partial) return 1;
+    }
+    return 0;
+}
+
 size_t hd_heap_count(hd_dump *d)
 {
     struct hd_heapset *s = hh_set(d);
